@@ -1,0 +1,12 @@
+import type { Seeder } from '../src/seeding/seeder.js';
+import { PermissionsSeeder } from './permissions-seeder.js';
+import { RolesSeeder } from './roles-seeder.js';
+import { SMSTemplatesSeeder } from './sms-templates-seeder.js';
+import { SuperAdminSeeder } from './super-admin-seeder.js';
+
+/** The built-in FoodFleet seeders, fresh instances per run. */
+export function builtInSeeders(): Seeder<any>[] {
+  return [new PermissionsSeeder(), new RolesSeeder(), new SuperAdminSeeder(), new SMSTemplatesSeeder()];
+}
+
+export { PermissionsSeeder, RolesSeeder, SuperAdminSeeder, SMSTemplatesSeeder };

@@ -1,0 +1,58 @@
+import { buildProgram } from './program.js';
+import { Output } from './output.js';
+import { reportError } from './report-error.js';
+import type { CommandContext, GlobalOptions } from './context.js';
+
+/**
+ * The CLI's only error boundary: commands return or throw; exit codes are set here and nowhere
+ * else. Heavy modules (kysely, pg, PGlite, zod, the AWS SDK) load inside command handlers only.
+ */
+async function main(argv: string[]): Promise<void> {
+  const jsonRequested = argv.includes('--json');
+  const logJson = argv.includes('json') && argv.some((a) => a === '--log-format' || a.startsWith('--log-format='));
+  const out = new Output({
+    json: jsonRequested,
+    logFormat: logJson || process.env.SEED_LOG_FORMAT === 'json' ? 'json' : 'text',
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+  const controller = new AbortController();
+  const cancelHandlers: Array<() => Promise<void>> = [];
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    // A second Ctrl-C means "now": PostgreSQL still rolls back the open transaction.
+    if (signals > 1) process.exit(130);
+    out.info(`Received ${signal}: cancelling — the open transaction will be rolled back…`);
+    controller.abort(new Error(signal));
+    for (const handler of cancelHandlers) void handler().catch(() => undefined);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const makeContext = (globals: GlobalOptions): CommandContext => ({
+    globals,
+    env: process.env,
+    cwd: process.cwd(),
+    out,
+    signal: controller.signal,
+    onCancel: (handler) => cancelHandlers.push(handler),
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+  });
+
+  try {
+    if (argv.length === 0) {
+      buildProgram(makeContext).outputHelp();
+      return;
+    }
+    await buildProgram(makeContext).parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    process.exitCode = reportError(error, out);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+await main(process.argv.slice(2));

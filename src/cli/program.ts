@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CommandContext, GlobalOptions } from './context.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+type Handler = (ctx: CommandContext, ...args: any[]) => Promise<void>;
+
+/**
+ * Declares the commands. Each action imports its module only when it runs, so `--help` and
+ * `--version` answer without loading kysely, pg, PGlite, zod or the AWS SDK.
+ */
+export function buildProgram(makeContext: (globals: GlobalOptions) => CommandContext): Command {
+  const program = new Command('foodfleet-seed')
+    .description('Bring a FoodFleet PostgreSQL database to a known baseline, safely and repeatably — and take it back to an earlier state.')
+    .version(pkg.version, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run foodfleet-seed --help for usage)')
+    .option('-c, --config <path>', 'config file (default: ./seedrc.json when present)')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .addOption(new Option('--log-format <format>', 'progress/events on stderr').choices(['text', 'json']))
+    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database)')
+    .option('--schema <name>', 'schema of the FoodFleet tables (default: public)')
+    .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 30)', seconds)
+    .option('--seeders-dir <dir>', 'folder of custom seeders (default: ./seeders)');
+
+  const action = (load: () => Promise<Handler>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const handler = await load();
+      await handler(makeContext(command.optsWithGlobals() as GlobalOptions), ...args.slice(0, -1));
+    };
+
+  program
+    .command('run')
+    .description('apply pending migrations, back up, then run every seeder in dependency order in one transaction')
+    .option('--only <names>', 'comma-separated seeders to run (plus what they depend on)', list)
+    .option('--dry-run', 'run everything, report the counts, roll back')
+    .option('--no-backup', 'skip the backup taken before seeding')
+    .option('--require-backup', 'abort before touching the database if the backup fails')
+    .action(action(async () => (await import('./commands/run.js')).runCommand));
+
+  program
+    .command('migrate')
+    .description('create the FoodFleet tables and the tracking table if missing')
+    .action(action(async () => (await import('./commands/migrate.js')).migrateCommand));
+
+  program
+    .command('history')
+    .description('list executions, newest first')
+    .option('--skip <n>', 'skip this many', count, 0)
+    .option('--limit <n>', 'show at most this many (1–500)', count, 20)
+    .action(action(async () => (await import('./commands/history.js')).historyCommand));
+
+  program
+    .command('show')
+    .description('show one execution with its per-seeder results and error')
+    .argument('<id>', 'execution id', positiveId)
+    .action(action(async () => (await import('./commands/show.js')).showCommand));
+
+  program
+    .command('make')
+    .description('scaffold a custom seeder in the seeders folder')
+    .argument('<Name>', 'class name, e.g. RestaurantsSeeder')
+    .option('--force', 'overwrite an existing file')
+    .action(action(async () => (await import('./commands/make.js')).makeCommand));
+
+  return program;
+}
+
+/** Wraps a lazily imported handler as a commander action. */
+export type ActionFactory = (load: () => Promise<Handler>) => (...args: unknown[]) => Promise<void>;
+
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of seconds ≥ 0');
+  return n;
+}
+
+export function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+export function positiveId(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+export function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+const postgresUrl = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:pass@host:5432/db');
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/, 'must be a plain PostgreSQL identifier (letters, digits, _; at most 63 chars)');
+
+const seconds = z.number().min(0, 'must be ≥ 0 seconds');
+
+const sslSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      ca: z.string().min(1).optional().describe('path to a CA certificate file (PEM)'),
+      rejectUnauthorized: z.boolean().default(true),
+    })
+    .strict(),
+]);
+
+const databaseSchema = z
+  .object({
+    url: postgresUrl.optional(),
+    schema: identifier.default('public'),
+    poolSize: z.number().int().min(2, 'must be at least 2 (one session holds the run lock)').max(100).default(5),
+    statementTimeout: seconds.default(0),
+    ssl: sslSchema.optional(),
+    embedded: z.object({ dir: z.string().min(1).default('./.foodfleet-seed/db') }).strict().default({ dir: './.foodfleet-seed/db' }),
+  })
+  .strict();
+
+const s3Schema = z
+  .object({
+    bucket: z.string().min(3).max(63),
+    region: z.string().min(1).default('us-east-1'),
+    prefix: z.string().default('database-backups/'),
+    endpoint: z.url().optional(),
+    forcePathStyle: z.boolean().default(false),
+    sse: z.enum(['AES256', 'aws:kms']).optional(),
+    kmsKeyId: z.string().min(1).optional(),
+    checksums: z.enum(['WHEN_SUPPORTED', 'WHEN_REQUIRED']).optional(),
+    timeout: z.number().positive().default(60),
+    partSizeMb: z.number().int().min(5).max(5120).default(16),
+  })
+  .strict();
+
+const backupSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    dir: z.string().min(1).default('./.foodfleet-seed/backups'),
+    prefix: z.string().default('database-backups/'),
+    include: z.array(identifier).optional(),
+    exclude: z.array(identifier).default([]),
+    compressionLevel: z.number().int().min(1).max(9).default(1),
+    s3: s3Schema.optional(),
+  })
+  .strict();
+
+const serverSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8000),
+    tokenSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+    tokenLifetime: z.number().int().positive().default(3600),
+    lockTimeout: seconds.default(0),
+    bcryptCost: z.number().int().min(4).max(15).default(10),
+  })
+  .strict();
+
+/** The whole configuration after file, environment and flags are merged. */
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    environment: z.string().min(1).default('development'),
+    database: databaseSchema.default(databaseSchema.parse({})),
+    seeders: z.object({ dir: z.string().min(1).default('./seeders') }).strict().default({ dir: './seeders' }),
+    superadmin: z
+      .object({
+        email: z.email().default('admin@foodfleet.com'),
+        password: z.string().min(8, 'must be at least 8 characters').max(72, 'must be at most 72 bytes (bcrypt ignores the rest)').optional(),
+      })
+      .strict()
+      .default({ email: 'admin@foodfleet.com' }),
+    lockTimeout: seconds.default(30),
+    logFormat: z.enum(['text', 'json']).default('text'),
+    backup: backupSchema.default(backupSchema.parse({})),
+    server: serverSchema.default(serverSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

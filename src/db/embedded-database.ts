@@ -1,0 +1,81 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Kysely } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import lockfile from 'proper-lockfile';
+import type { Database } from './database.js';
+import { PGliteDialect } from './pglite/pglite-dialect.js';
+import { DatabaseUnavailableError, LockedError } from '../errors.js';
+import { Mutex } from '../util/mutex.js';
+
+export interface EmbeddedOptions {
+  dir: string;
+  /** Seconds to wait for another process that has the same data directory open. */
+  lockTimeout: number;
+}
+
+/**
+ * PGlite persisted in a folder. PGlite has no cross-process locking and its advisory locks do not
+ * cross processes, so an OS-level lock file guards the data directory for as long as it is open.
+ */
+export async function openEmbedded(options: EmbeddedOptions): Promise<Database & { pglite: PGlite }> {
+  await mkdir(dirname(options.dir), { recursive: true });
+  await mkdir(options.dir, { recursive: true });
+  const releaseFile = await lockDataDir(options.dir, options.lockTimeout);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(options.dir);
+  } catch (error) {
+    await releaseFile();
+    throw new DatabaseUnavailableError(`Cannot open the embedded database in ${options.dir}: ${(error as Error).message}. Nothing was changed.`, { cause: error });
+  }
+  const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) }).withSchema('public');
+  // One process owns the data dir (file lock); runs inside it are serialized by this mutex.
+  const runLock = new Mutex();
+  return {
+    kind: 'embedded',
+    kysely,
+    schema: 'public',
+    description: `embedded PostgreSQL (PGlite) in ${options.dir}`,
+    pglite,
+    async acquireRunLock(timeoutMs) {
+      const release = await runLock.tryLock(timeoutMs);
+      return release ? async () => release() : null;
+    },
+    async cancelRunning() {
+      // PGlite runs in-process: statements are short and the runner checks for cancellation between them.
+    },
+    async close() {
+      try {
+        await kysely.destroy();
+        await pglite.close();
+      } finally {
+        await releaseFile();
+      }
+    },
+  };
+}
+
+async function lockDataDir(dir: string, timeoutSeconds: number): Promise<() => Promise<void>> {
+  const retryEveryMs = 250;
+  try {
+    const release = await lockfile.lock(dir, {
+      stale: 15_000,
+      update: 5_000,
+      retries: { retries: Math.ceil((timeoutSeconds * 1000) / retryEveryMs), minTimeout: retryEveryMs, maxTimeout: retryEveryMs, factor: 1 },
+      // Losing the lock (e.g. the machine slept) must not crash mid-write; the next write fails loudly instead.
+      onCompromised: () => undefined,
+    });
+    return async () => {
+      await release().catch(() => undefined);
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new LockedError(
+        `Another foodfleet-seed process has the embedded database ${dir} open (lock file ${dir}.lock); waited ${timeoutSeconds}s. ` +
+          'Nothing was changed. Wait for it to finish, or raise --lock-timeout.',
+      );
+    }
+    throw new DatabaseUnavailableError(`Cannot lock the embedded database directory ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Domain errors: each carries a message written for the operator (what happened, what was and
+ * was not changed, what to do next), a stable code, and the exit code the CLI maps it to.
+ * The CLI entry point and the HTTP error handler are the only places that translate them.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'LOCKED'
+  | 'SEEDER_FAILED'
+  | 'SEEDER_DEFINITION'
+  | 'SEEDER_LOAD'
+  | 'PRODUCTION_REFUSED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'NOT_FOUND'
+  | 'CANCELLED'
+  | 'BACKUP_FAILED'
+  | 'BACKUP_INVALID'
+  | 'RESTORE_FAILED'
+  | 'STORE_UNAVAILABLE'
+  | 'CONFIRMATION_REQUIRED'
+  | 'OPERATION_FAILED';
+
+export const EXIT_CODES = {
+  success: 0,
+  failed: 1,
+  usage: 2,
+  locked: 3,
+  cancelled: 130,
+} as const;
+
+export class SeedError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  /** Execution the error belongs to, when one was recorded. */
+  executionId?: number;
+
+  constructor(code: ErrorCode, message: string, exitCode: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad configuration or flags: nothing was touched. */
+export class ConfigError extends SeedError {
+  readonly problems: readonly string[];
+  constructor(message: string, problems: readonly string[] = [], options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', message, EXIT_CODES.usage, options);
+    this.problems = problems;
+  }
+}
+
+export class UsageError extends SeedError {
+  constructor(message: string, code: ErrorCode = 'USAGE') {
+    super(code, message, EXIT_CODES.usage);
+  }
+}
+
+/** Another run holds the lock past the timeout. */
+export class LockedError extends SeedError {
+  constructor(message: string) {
+    super('LOCKED', message, EXIT_CODES.locked);
+  }
+}
+
+/** A seeder class is malformed, a dependency is unknown, a cycle exists, or a file does not load. */
+export class SeederDefinitionError extends SeedError {
+  constructor(message: string, options?: { cause?: unknown; code?: ErrorCode }) {
+    super(options?.code ?? 'SEEDER_DEFINITION', message, EXIT_CODES.usage, options);
+  }
+}
+
+/** A seeder threw while running: the run's transaction was rolled back. */
+export class SeederFailedError extends SeedError {
+  readonly seeder: string;
+  constructor(seeder: string, message: string, options?: { cause?: unknown }) {
+    super('SEEDER_FAILED', message, EXIT_CODES.failed, options);
+    this.seeder = seeder;
+  }
+}
+
+export class ProductionRefusedError extends SeedError {
+  constructor(message: string) {
+    super('PRODUCTION_REFUSED', message, EXIT_CODES.failed);
+  }
+}
+
+export class DatabaseUnavailableError extends SeedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_UNAVAILABLE', message, EXIT_CODES.failed, options);
+  }
+}
+
+export class NotFoundError extends SeedError {
+  constructor(message: string) {
+    super('NOT_FOUND', message, EXIT_CODES.failed);
+  }
+}
+
+/** Ctrl-C / SIGTERM: the transaction was rolled back. */
+export class CancelledError extends SeedError {
+  constructor(message = 'Cancelled by signal: the transaction was rolled back; nothing was changed.') {
+    super('CANCELLED', message, EXIT_CODES.cancelled);
+  }
+}
+
+/** Generic failure of an operation (backup, restore, store access) with a user-facing message. */
+export class OperationError extends SeedError {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(code, message, options?.exitCode ?? EXIT_CODES.failed, options);
+  }
+}

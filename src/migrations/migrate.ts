@@ -1,0 +1,57 @@
+import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
+import type { Database } from '../db/database.js';
+import { OperationError } from '../errors.js';
+import { foodfleetTables } from './foodfleet-tables.js';
+import { trackingTables } from './tracking-tables.js';
+
+/** The tool's own migration bookkeeping tables: never the app's, never backed up. */
+export const TOOL_TABLES = [
+  'seeder_executions',
+  'foodfleet_seed_migrations',
+  'foodfleet_seed_migrations_lock',
+  'foodfleet_seed_tracking_migrations',
+  'foodfleet_seed_tracking_migrations_lock',
+] as const;
+
+const SETS = {
+  tracking: { table: 'foodfleet_seed_tracking_migrations', migrations: { '0001_seeder_executions': trackingTables } },
+  foodfleet: { table: 'foodfleet_seed_migrations', migrations: { '0001_foodfleet_tables': foodfleetTables } },
+} satisfies Record<string, { table: string; migrations: Record<string, Migration> }>;
+
+export interface MigrationOutcome {
+  applied: string[];
+}
+
+/** Creates the tool's tracking table (every command may do this). */
+export function migrateTracking(database: Database): Promise<MigrationOutcome> {
+  return migrateSet(database, 'tracking');
+}
+
+/** Creates the FoodFleet tables (only `migrate`, `run` and `reset`). */
+export async function migrateAll(database: Database): Promise<MigrationOutcome> {
+  const tracking = await migrateSet(database, 'tracking');
+  const foodfleet = await migrateSet(database, 'foodfleet');
+  return { applied: [...tracking.applied, ...foodfleet.applied] };
+}
+
+async function migrateSet(database: Database, name: keyof typeof SETS): Promise<MigrationOutcome> {
+  const set = SETS[name];
+  await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
+  const migrator = new Migrator({
+    db: database.kysely,
+    provider: { getMigrations: async () => set.migrations },
+    migrationTableName: set.table,
+    migrationLockTableName: `${set.table}_lock`,
+    migrationTableSchema: database.schema,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new OperationError('OPERATION_FAILED', `Migration ${failed} failed: ${(error as Error).message}. It was rolled back; the schema is as before.`, { cause: error });
+  }
+  return { applied: appliedNames(results) };
+}
+
+function appliedNames(results: MigrationResultSet['results']): string[] {
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

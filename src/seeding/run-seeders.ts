@@ -1,0 +1,149 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { CancelledError, SeedError, SeederFailedError } from '../errors.js';
+import { migrateAll } from '../migrations/migrate.js';
+import { withExecution } from '../tracking/with-execution.js';
+import type { Seeder, SeederContext } from './seeder.js';
+import { orderSeeders, selectSeeders } from './order.js';
+import type { RunEvents } from './run-events.js';
+import { emptyResults, type RunResults, type SeederStatus } from './results.js';
+
+export interface RunOptions {
+  only?: readonly string[] | undefined;
+  dryRun: boolean;
+}
+
+/** What a pre-seeding step (the backup) reports back. */
+export interface PreSeedOutcome {
+  backupCreated: boolean;
+  backupKey: string | null;
+  warnings: string[];
+}
+
+export interface RunRequest {
+  database: Database;
+  seeders: readonly Seeder<any>[];
+  options: RunOptions;
+  context: Omit<SeederContext, 'warn'>;
+  events: RunEvents;
+  lockTimeoutSeconds: number;
+  triggeredBy: string;
+  source: 'cli' | 'api';
+  userId?: number | null;
+  /** `run` vs `reset`. */
+  command?: string;
+  /** Runs under the lock after migrations, before the transaction (the backup). */
+  beforeSeeding?: (executionId: number) => Promise<PreSeedOutcome>;
+  /** Runs inside the transaction before the seeders (reset empties tables here). */
+  insideTransaction?: (trx: Kysely<any>) => Promise<void>;
+}
+
+export interface RunResult {
+  success: true;
+  execution_id: number;
+  dry_run: boolean;
+  backup_created: boolean;
+  backup_s3_key: string | null;
+  results: RunResults;
+  warnings: string[];
+}
+
+/**
+ * Runs the seeders in dependency order inside one transaction: any failure rolls back every
+ * seeder's writes; `dryRun` rolls back after reporting the counts.
+ */
+export async function runSeeders(request: RunRequest): Promise<RunResult> {
+  const selected = selectSeeders(orderSeeders(request.seeders), request.options.only);
+  const { database } = request;
+  return withExecution(
+    database,
+    {
+      command: request.command ?? 'run',
+      triggeredBy: request.triggeredBy,
+      source: request.source,
+      userId: request.userId,
+      options: { only: request.options.only ?? null, dry_run: request.options.dryRun },
+      lockTimeoutSeconds: request.lockTimeoutSeconds,
+    },
+    async ({ id }) => {
+      const warnings: string[] = [];
+      const context: SeederContext = { ...request.context, warn: (m) => { warnings.push(m); request.events.warning(m); } };
+      await migrateAll(database);
+      for (const seeder of selected) await seeder.preflight(database.kysely, context);
+      const pre = (await request.beforeSeeding?.(id)) ?? { backupCreated: false, backupKey: null, warnings: [] };
+      warnings.push(...pre.warnings);
+      const results = await seedInTransaction(request, selected, context, id);
+      const value: RunResult = {
+        success: true,
+        execution_id: id,
+        dry_run: request.options.dryRun,
+        backup_created: pre.backupCreated,
+        backup_s3_key: pre.backupKey,
+        results,
+        warnings,
+      };
+      return { value, results: { ...results, dry_run: request.options.dryRun, warnings } };
+    },
+  );
+}
+
+async function seedInTransaction(request: RunRequest, seeders: readonly Seeder<any>[], context: SeederContext, executionId: number): Promise<RunResults> {
+  const results = emptyResults(seeders.map((s) => s.name));
+  const trx = await request.database.kysely.startTransaction().execute();
+  let current: Seeder<any> | undefined;
+  try {
+    await request.insideTransaction?.(trx);
+    for (const seeder of seeders) {
+      current = seeder;
+      context.signal.throwIfAborted();
+      await runOne(seeder, trx, context, results, request.events, executionId);
+    }
+    current = undefined;
+    context.signal.throwIfAborted();
+    if (request.options.dryRun) await trx.rollback().execute();
+    else await trx.commit().execute();
+    return results;
+  } catch (error) {
+    await trx.rollback().execute().catch(() => undefined);
+    throw describeFailure(error, current, context.signal, results);
+  }
+}
+
+async function runOne(seeder: Seeder<any>, trx: Kysely<any>, context: SeederContext, results: RunResults, events: RunEvents, executionId: number): Promise<void> {
+  const started = performance.now();
+  events.seederStarted({ executionId, seeder: seeder.name });
+  seeder.bind(trx, context);
+  try {
+    await seeder.run();
+  } catch (error) {
+    const entry = results.seeders[seeder.name];
+    if (entry) Object.assign(entry, { status: 'failed' satisfies SeederStatus, duration_ms: Math.round(performance.now() - started), error: (error as Error).message });
+    events.seederFailed({ executionId, seeder: seeder.name, error: (error as Error).message });
+    throw error;
+  }
+  const counts = seeder.counts();
+  const durationMs = Math.round(performance.now() - started);
+  results.seeders[seeder.name] = { status: 'completed', ...counts, duration_ms: durationMs };
+  for (const key of ['created', 'updated', 'deleted'] as const) results.total[key] += counts[key];
+  events.seederCompleted({ executionId, seeder: seeder.name, ...counts, durationMs });
+}
+
+/** Turns whatever failed into a typed error; completed seeders are reported rolled back. */
+function describeFailure(error: unknown, current: Seeder<any> | undefined, signal: AbortSignal, results: RunResults): SeedError {
+  for (const entry of Object.values(results.seeders)) if (entry.status === 'completed') entry.status = 'rolled_back';
+  let failure: SeedError;
+  if (signal.aborted) failure = new CancelledError();
+  else if (error instanceof SeedError) failure = error;
+  else if (current) {
+    failure = new SeederFailedError(
+      current.name,
+      `${current.name} failed: ${(error as Error).message}. The whole run was rolled back: nothing any seeder wrote in this run remains.`,
+      { cause: error },
+    );
+    failure.stack = (error as Error).stack ?? failure.stack;
+  } else {
+    failure = new SeederFailedError('(commit)', `The run failed at commit: ${(error as Error).message}. It was rolled back; nothing was changed.`, { cause: error });
+  }
+  (failure as SeedError & { results?: unknown }).results = results;
+  return failure;
+}

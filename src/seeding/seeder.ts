@@ -1,0 +1,210 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { FoodFleetDatabase } from '../schema.js';
+import { Counter } from './counter.js';
+import { batchSize, chunks, upsertBatch, type Row } from './sql-helpers.js';
+
+/** What a seeder can see of the run besides the database. */
+export interface SeederContext {
+  /** `NODE_ENV=production`. */
+  readonly production: boolean;
+  /** `environment` from config (development, staging, production, …). */
+  readonly environment: string;
+  readonly superadmin: { readonly email: string; readonly password?: string | undefined };
+  /** Aborted on Ctrl-C / SIGTERM; long loops may check it. */
+  readonly signal: AbortSignal;
+  /** A warning shown to the operator and returned in the run's `warnings`. */
+  warn(message: string): void;
+}
+
+export type UpsertStatus = 'created' | 'updated' | 'unchanged';
+
+type TableName<DB> = keyof DB & string;
+type ColumnOf<DB, T extends TableName<DB>> = keyof DB[T] & string;
+
+export interface UpsertOptions<DB, T extends TableName<DB>> {
+  /** Columns of the unique key that identifies the row. */
+  conflict: readonly ColumnOf<DB, T>[];
+  /** Columns to overwrite on an existing row: default every given column; `'none'` never overwrites. */
+  update?: readonly ColumnOf<DB, T>[] | 'none';
+  /** Column set to now() when a row really changes (default `updated_at` when given the name). */
+  touch?: ColumnOf<DB, T>;
+}
+
+export interface LinkSync<DB, T extends TableName<DB>> {
+  /** The link table, e.g. `role_permissions`. */
+  table: T;
+  /** Owner column and id, e.g. `['role_id', 5]`. */
+  owner: readonly [ColumnOf<DB, T>, number | string];
+  /** The linked column, e.g. `permission_id`, and the ids that must be linked. */
+  target: ColumnOf<DB, T>;
+  ids: readonly (number | string)[];
+  /** `exact` also removes links not listed; `add` keeps extra links an operator made. */
+  mode: 'exact' | 'add';
+  /** The entity that counts as updated when links change, e.g. `['roles', 5]`. */
+  countAs: readonly [string, number | string];
+}
+
+/**
+ * Base class of every seeder. Declare `name`, `tables` (what it writes) and `dependsOn`
+ * (seeders that must run first), implement `run()`, and write through the helpers: they count
+ * created / updated / deleted entities themselves.
+ */
+export abstract class Seeder<DB = FoodFleetDatabase> {
+  /** Unique name, shown in results (e.g. `RestaurantsSeeder`). */
+  abstract readonly name: string;
+  /** Names of seeders that must run before this one. */
+  readonly dependsOn: readonly string[] = [];
+  /** Tables this seeder writes (`reset` empties them before reseeding). */
+  readonly tables: readonly string[] = [];
+
+  #db: Kysely<DB> | undefined;
+  #context: SeederContext | undefined;
+  #counter = new Counter();
+
+  /** Seeds the data. Runs inside the run's single transaction. */
+  abstract run(): Promise<void>;
+
+  /**
+   * Optional check before the backup and the transaction (read-only by convention): throw to
+   * refuse the whole run with nothing touched.
+   */
+  async preflight(_db: Kysely<DB>, _context: SeederContext): Promise<void> {}
+
+  /** The run's transaction. */
+  protected get db(): Kysely<DB> {
+    if (!this.#db) throw new Error(`${this.name}: the database is only available inside run()`);
+    return this.#db;
+  }
+
+  protected get context(): SeederContext {
+    if (!this.#context) throw new Error(`${this.name}: the context is only available inside run()`);
+    return this.#context;
+  }
+
+  /** @internal Called by the runner before `run()`. */
+  bind(db: Kysely<DB>, context: SeederContext): void {
+    this.#db = db;
+    this.#context = context;
+    this.#counter = new Counter();
+  }
+
+  /** @internal Counts after `run()`. */
+  counts(): { created: number; updated: number; deleted: number } {
+    return this.#counter.totals();
+  }
+
+  /** Returns the row matching `where`, creating it with `where` + `defaults` when missing. */
+  protected async getOrCreate<T extends TableName<DB>>(
+    table: T,
+    where: Partial<Insertable<DB[T]>>,
+    defaults: Partial<Insertable<DB[T]>> = {},
+  ): Promise<{ row: Selectable<DB[T]>; created: boolean }> {
+    const db = this.db as unknown as Kysely<any>;
+    let query = db.selectFrom(table).selectAll();
+    for (const [column, value] of Object.entries(where)) {
+      query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
+    }
+    const existing = await query.limit(1).executeTakeFirst();
+    if (existing) return { row: existing as Selectable<DB[T]>, created: false };
+    const row = await db.insertInto(table).values({ ...defaults, ...where }).returningAll().executeTakeFirstOrThrow();
+    this.#counter.mark('created', entityKey(table, row, where));
+    return { row: row as Selectable<DB[T]>, created: true };
+  }
+
+  /** Inserts or updates one row by its unique key; an unchanged row is not rewritten. */
+  protected async upsert<T extends TableName<DB>>(
+    table: T,
+    values: Insertable<DB[T]>,
+    options: UpsertOptions<DB, T>,
+  ): Promise<{ row: Selectable<DB[T]>; status: UpsertStatus }> {
+    const spec = toSpec(table, Object.keys(values as Row), options);
+    const [result] = await upsertBatch(this.db as unknown as Kysely<any>, spec, [values as Row]);
+    if (result) {
+      const status = result.inserted ? 'created' : 'updated';
+      this.#counter.mark(status, entityKey(table, result.row, pick(values as Row, spec.conflict)));
+      return { row: result.row as Selectable<DB[T]>, status };
+    }
+    const row = await this.#findByKey(table, pick(values as Row, spec.conflict));
+    return { row: row as Selectable<DB[T]>, status: 'unchanged' };
+  }
+
+  /**
+   * Upserts many rows: one statement per batch, each within PostgreSQL's 65,535 bind-parameter
+   * limit. Returns how many rows were created, updated and left unchanged.
+   */
+  protected async upsertMany<T extends TableName<DB>>(
+    table: T,
+    rows: readonly Insertable<DB[T]>[],
+    options: UpsertOptions<DB, T>,
+  ): Promise<{ created: number; updated: number; unchanged: number }> {
+    const totals = { created: 0, updated: 0, unchanged: 0 };
+    const first = rows[0] as Row | undefined;
+    if (!first) return totals;
+    const spec = toSpec(table, Object.keys(first), options);
+    for (const batch of chunks(rows as readonly Row[], batchSize(Object.keys(first).length))) {
+      this.context.signal.throwIfAborted();
+      const changed = await upsertBatch(this.db as unknown as Kysely<any>, spec, batch);
+      const created = changed.filter((r) => r.inserted).length;
+      totals.created += created;
+      totals.updated += changed.length - created;
+      totals.unchanged += batch.length - changed.length;
+    }
+    this.#counter.add('created', totals.created);
+    this.#counter.add('updated', totals.updated);
+    return totals;
+  }
+
+  /** Deletes matching rows and counts them as deleted. */
+  protected async deleteWhere<T extends TableName<DB>>(table: T, where: Partial<Insertable<DB[T]>>): Promise<number> {
+    let query = (this.db as unknown as Kysely<any>).deleteFrom(table as string);
+    for (const [column, value] of Object.entries(where)) query = query.where(column, '=', value);
+    const result = await query.executeTakeFirst();
+    const deleted = Number(result.numDeletedRows);
+    this.#counter.add('deleted', deleted);
+    return deleted;
+  }
+
+  /**
+   * Brings a link table (e.g. role → permissions) to the wanted set. Link rows are not counted;
+   * the owning entity counts once as updated when its links changed.
+   */
+  protected async syncLinks<T extends TableName<DB>>(sync: LinkSync<DB, T>): Promise<{ added: number; removed: number }> {
+    const db = this.db as unknown as Kysely<any>;
+    const table: string = sync.table;
+    const target: string = sync.target;
+    const ownerColumn: string = sync.owner[0];
+    const ownerId = sync.owner[1];
+    const current: Row[] = await db.selectFrom(table).select(target).where(ownerColumn, '=', ownerId).execute();
+    const have = new Set(current.map((r) => String(r[target])));
+    const want = new Set(sync.ids.map(String));
+    const toAdd = sync.ids.filter((id) => !have.has(String(id)));
+    const toRemove = sync.mode === 'exact' ? current.map((r) => r[target]).filter((id) => !want.has(String(id))) : [];
+    if (toAdd.length > 0) {
+      await db.insertInto(table).values(toAdd.map((id) => ({ [ownerColumn]: ownerId, [target]: id }))).onConflict((oc) => oc.doNothing()).execute();
+    }
+    if (toRemove.length > 0) {
+      await db.deleteFrom(table).where(ownerColumn, '=', ownerId).where(target, 'in', toRemove).execute();
+    }
+    if (toAdd.length + toRemove.length > 0) this.#counter.mark('updated', `${sync.countAs[0]}:${sync.countAs[1]}`);
+    return { added: toAdd.length, removed: toRemove.length };
+  }
+
+  async #findByKey(table: string, key: Row): Promise<Row | undefined> {
+    let query = (this.db as unknown as Kysely<any>).selectFrom(table).selectAll();
+    for (const [column, value] of Object.entries(key)) query = query.where(column, '=', value);
+    return query.executeTakeFirst();
+  }
+}
+
+function toSpec(table: string, columns: string[], options: { conflict: readonly string[]; update?: readonly string[] | 'none'; touch?: string }) {
+  return { table, conflict: options.conflict, update: options.update ?? columns, touch: options.touch };
+}
+
+function pick(row: Row, columns: readonly string[]): Row {
+  return Object.fromEntries(columns.map((c) => [c, row[c]]));
+}
+
+/** Identity of an entity for counting: its `id` when it has one, else its key values. */
+function entityKey(table: string, row: Row, key: Row): string {
+  return `${table}:${row.id !== undefined ? String(row.id) : JSON.stringify(key)}`;
+}

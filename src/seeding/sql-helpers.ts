@@ -1,0 +1,59 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+
+/** PostgreSQL's bind-parameter limit per statement. */
+export const MAX_BIND_PARAMETERS = 65_535;
+
+export type Row = Record<string, unknown>;
+
+export interface UpsertSpec {
+  table: string;
+  /** Columns of the unique constraint that identifies a row. */
+  conflict: readonly string[];
+  /** Columns overwritten when the row exists: `'none'` keeps existing rows as they are. */
+  update: readonly string[] | 'none';
+  /** Column set to now() whenever a row really changes (e.g. `updated_at`). */
+  touch?: string | undefined;
+}
+
+export interface UpsertedRow {
+  row: Row;
+  inserted: boolean;
+}
+
+/**
+ * One INSERT … ON CONFLICT statement for a batch. An existing row is only rewritten when a value
+ * differs (IS DISTINCT FROM), so unchanged rows are neither returned nor counted.
+ */
+export async function upsertBatch(db: Kysely<any>, spec: UpsertSpec, rows: readonly Row[]): Promise<UpsertedRow[]> {
+  const updateColumns = spec.update === 'none' ? [] : spec.update.filter((c) => !spec.conflict.includes(c));
+  const result = await db
+    .insertInto(spec.table)
+    .values(rows as Row[])
+    .onConflict((oc) => {
+      const target = oc.columns(spec.conflict as string[]);
+      if (updateColumns.length === 0) return target.doNothing();
+      const set: Record<string, RawBuilder<unknown>> = {};
+      for (const column of updateColumns) set[column] = sql.ref(`excluded.${column}`);
+      if (spec.touch && !updateColumns.includes(spec.touch)) set[spec.touch] = sql`now()`;
+      return target.doUpdateSet(set).where(distinct(spec.table, updateColumns));
+    })
+    .returningAll()
+    .returning(sql<boolean>`(xmax = 0)`.as('__inserted'))
+    .execute();
+  return result.map(({ __inserted, ...row }) => ({ row, inserted: Boolean(__inserted) }));
+}
+
+function distinct(table: string, columns: readonly string[]): RawBuilder<boolean> {
+  const current = sql.join(columns.map((c) => sql.ref(`${table}.${c}`)));
+  const proposed = sql.join(columns.map((c) => sql.ref(`excluded.${c}`)));
+  return sql<boolean>`(${current}) is distinct from (${proposed})`;
+}
+
+/** Rows per statement so that rows × columns stays within the bind-parameter limit. */
+export function batchSize(columnCount: number): number {
+  return Math.max(1, Math.floor(MAX_BIND_PARAMETERS / Math.max(1, columnCount)));
+}
+
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

@@ -1,0 +1,137 @@
+import { sql, type Kysely } from 'kysely';
+import type { ExecutionStatus, ToolDatabase } from '../schema.js';
+import type { Database } from '../db/database.js';
+import { toExecutionDocument, type ExecutionDocument } from './execution-document.js';
+
+export interface NewExecution {
+  command: string;
+  triggeredBy: string;
+  source: 'cli' | 'api';
+  userId?: number | null | undefined;
+  options: Record<string, unknown>;
+}
+
+export interface Finish {
+  status: 'completed' | 'failed';
+  results?: unknown;
+  error?: { message: string; stack?: string | undefined } | null;
+}
+
+export interface BackupRecord {
+  key: string | null;
+  size?: number | null;
+  sha256?: string | null;
+  status: 'completed' | 'failed' | 'skipped';
+  error?: string | null;
+  tables?: Record<string, number> | null;
+}
+
+/**
+ * The `seeder_executions` audit trail. Every write here runs outside the seeding transaction,
+ * so a failed run is still recorded.
+ */
+export class ExecutionTracker {
+  readonly #db: Kysely<ToolDatabase>;
+
+  constructor(database: Database) {
+    this.#db = database.kysely as Kysely<ToolDatabase>;
+  }
+
+  async create(execution: NewExecution): Promise<number> {
+    const row = await this.#db
+      .insertInto('seeder_executions')
+      .values({
+        command: execution.command,
+        status: 'pending',
+        triggered_by: execution.triggeredBy,
+        source: execution.source,
+        user_id: execution.userId ?? null,
+        options: JSON.stringify(execution.options),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async setStatus(id: number, status: ExecutionStatus): Promise<void> {
+    await this.#db.updateTable('seeder_executions').set({ status }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Marks runs left `running` by a killed process as failed. Only the lock holder may call this:
+   * holding the lock proves no one else is running.
+   */
+  async markInterrupted(exceptId: number): Promise<number[]> {
+    const rows = await this.#db
+      .updateTable('seeder_executions')
+      .set({
+        status: 'failed',
+        finished_at: sql`now()`,
+        error_message: 'interrupted: the process running it stopped before it finished (killed or crashed); its transaction was rolled back by PostgreSQL',
+      })
+      .where('status', '=', 'running')
+      .where('id', '<>', exceptId)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async finish(id: number, finish: Finish): Promise<void> {
+    await this.#db
+      .updateTable('seeder_executions')
+      .set({
+        status: finish.status,
+        finished_at: sql`now()`,
+        duration_ms: sql`(extract(epoch from (now() - started_at)) * 1000)::int`,
+        results: finish.results === undefined ? null : JSON.stringify(finish.results),
+        error_message: finish.error?.message ?? null,
+        error_stack: finish.error?.stack ?? null,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async recordBackup(id: number, backup: BackupRecord): Promise<void> {
+    await this.#db
+      .updateTable('seeder_executions')
+      .set({
+        backup_key: backup.key,
+        backup_size: backup.size ?? null,
+        backup_sha256: backup.sha256 ?? null,
+        backup_status: backup.status,
+        backup_error: backup.error ?? null,
+        backup_tables: backup.tables ? JSON.stringify(backup.tables) : null,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async recordRestoredKey(id: number, key: string): Promise<void> {
+    await this.#db.updateTable('seeder_executions').set({ restored_key: key }).where('id', '=', id).execute();
+  }
+
+  async get(id: number): Promise<ExecutionDocument | null> {
+    const row = await this.#db.selectFrom('seeder_executions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toExecutionDocument(row) : null;
+  }
+
+  /** Newest first. */
+  async list(skip: number, limit: number): Promise<{ items: ExecutionDocument[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      this.#db.selectFrom('seeder_executions').selectAll().orderBy('id', 'desc').offset(skip).limit(limit).execute(),
+      this.#db.selectFrom('seeder_executions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toExecutionDocument), total: Number(count.n) };
+  }
+
+  /** The execution currently holding the run lock, for "locked" messages. */
+  async findRunning(exceptId?: number): Promise<{ id: number; command: string; triggered_by: string; started_at: Date } | undefined> {
+    let query = this.#db
+      .selectFrom('seeder_executions')
+      .select(['id', 'command', 'triggered_by', 'started_at'])
+      .where('status', '=', 'running')
+      .orderBy('id', 'desc');
+    if (exceptId !== undefined) query = query.where('id', '<>', exceptId);
+    return query.executeTakeFirst();
+  }
+}

@@ -1,0 +1,52 @@
+import type { Database } from '../db/database.js';
+import { LockedError, SeedError } from '../errors.js';
+import { ExecutionTracker, type NewExecution } from './executions.js';
+import { migrateTracking } from '../migrations/migrate.js';
+
+export interface ExecutionScope {
+  id: number;
+  tracker: ExecutionTracker;
+}
+
+export interface ExecutionOutcome<T> {
+  value: T;
+  results?: unknown;
+}
+
+/**
+ * Records an execution around `body` and holds the run lock while it works: pending → (lock) →
+ * running → completed | failed. The lock comes first, so whatever the body reads (a backup, say)
+ * is the state this execution started from.
+ */
+export async function withExecution<T>(
+  database: Database,
+  execution: NewExecution & { lockTimeoutSeconds: number },
+  body: (scope: ExecutionScope) => Promise<ExecutionOutcome<T>>,
+): Promise<T> {
+  await migrateTracking(database);
+  const tracker = new ExecutionTracker(database);
+  const id = await tracker.create(execution);
+  const release = await database.acquireRunLock(execution.lockTimeoutSeconds * 1000);
+  if (!release) {
+    const holder = await tracker.findRunning(id);
+    const who = holder ? `execution #${holder.id} (${holder.command}, by ${holder.triggered_by}, started ${holder.started_at.toISOString()})` : 'another foodfleet-seed process';
+    const error = new LockedError(`Another run holds the lock: ${who}. Waited ${execution.lockTimeoutSeconds}s; nothing was changed. Retry when it has finished, or raise --lock-timeout.`);
+    error.executionId = id;
+    await tracker.finish(id, { status: 'failed', error: { message: error.message } });
+    throw error;
+  }
+  try {
+    await tracker.markInterrupted(id);
+    await tracker.setStatus(id, 'running');
+    const outcome = await body({ id, tracker });
+    await tracker.finish(id, { status: 'completed', results: outcome.results });
+    return outcome.value;
+  } catch (error) {
+    const results = error instanceof SeedError ? (error as SeedError & { results?: unknown }).results : undefined;
+    await tracker.finish(id, { status: 'failed', results, error: { message: (error as Error).message, stack: (error as Error).stack } }).catch(() => undefined);
+    if (error instanceof SeedError) error.executionId = id;
+    throw error;
+  } finally {
+    await release();
+  }
+}
