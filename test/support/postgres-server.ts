@@ -1,4 +1,3 @@
-import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { useExternalPostgres } from './external-postgres.js';
 
 export interface TestPostgres {
@@ -15,6 +14,8 @@ export async function startTestPostgres(env: NodeJS.ProcessEnv = process.env): P
     const adminUrl = await useExternalPostgres(external);
     return { adminUrl, source: 'TEST_DATABASE_URL', stop: async () => undefined };
   }
+  // Imported lazily: embedded-postgres loads its platform binaries and exit hooks on import.
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
   const server = await startEmbeddedPostgres();
   return { adminUrl: server.url, source: 'embedded-postgres', stop: () => server.stop() };
 }

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ type ChildMessage = { type: 'ready'; port: number } | { type: 'error'; message: 
 /** Starts s3rver on 127.0.0.1 (random port) over a temp directory, in a child process. */
 export async function startS3(): Promise<RunningS3> {
   const directory = await mkdtemp(path.join(tmpdir(), 'foodfleet-s3-'));
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
   const child = fork(CHILD, [directory], {
     execArgv: ['--openssl-legacy-provider'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
