@@ -39,8 +39,13 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database &
     description: `embedded PostgreSQL (PGlite) in ${options.dir}`,
     pglite,
     async acquireRunLock(timeoutMs) {
-      const release = await runLock.tryLock(timeoutMs);
-      return release ? async () => release() : null;
+      if (!(await runLock.tryLock(timeoutMs))) return null;
+      let released = false;
+      return async () => {
+        if (released) return;
+        released = true;
+        runLock.unlock();
+      };
     },
     async cancelRunning() {
       // PGlite runs in-process: statements are short and the runner checks for cancellation between them.

@@ -1,38 +1,52 @@
-/** A promise-queue mutex: `lock()` resolves to a release function once every earlier holder released. */
+/**
+ * A FIFO promise-queue mutex whose lock and unlock may happen in different calls (Kysely
+ * acquires a connection in one driver call and releases it in another).
+ */
 export class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-  #held = false;
+  #locked = false;
+  readonly #waiters: Array<() => void> = [];
 
-  get held(): boolean {
-    return this.#held;
+  /** Resolves once the caller holds the lock; callers are served in arrival order. */
+  async lock(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return;
+    }
+    // unlock() hands the lock straight to the next waiter (it never becomes free in between),
+    // so a caller arriving later cannot overtake the queue.
+    await new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
-  async lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((resolve) => (release = resolve));
-    const previous = this.#tail;
-    this.#tail = previous.then(() => next);
-    await previous;
-    this.#held = true;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.#held = false;
-      release();
-    };
+  /** Like `lock()`, but gives up after `timeoutMs` and resolves false. */
+  async tryLock(timeoutMs: number): Promise<boolean> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index >= 0) this.#waiters.splice(index, 1);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
   }
 
-  /** Like `lock()` but gives up after `timeoutMs`, resolving `null`. */
-  async tryLock(timeoutMs: number): Promise<(() => void) | null> {
-    const acquired = this.lock();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
-    const winner = await Promise.race([acquired, timeout]);
-    clearTimeout(timer);
-    if (winner) return winner;
-    // Keep the queue consistent: release as soon as our turn comes.
-    void acquired.then((release) => release());
-    return null;
+  /** Releases the lock, handing it to the longest-waiting caller if any. */
+  unlock(): void {
+    if (!this.#locked) {
+      throw new Error('Mutex.unlock() called while the mutex is not locked');
+    }
+    const next = this.#waiters.shift();
+    if (next) {
+      next();
+    } else {
+      this.#locked = false;
+    }
   }
 }

@@ -7,7 +7,7 @@ import {
   type QueryCompiler,
   type TransactionSettings,
 } from 'kysely';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../../util/mutex.js';
 import { PGliteConnection } from './pglite-connection.js';
 
 /**
