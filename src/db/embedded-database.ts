@@ -10,6 +10,7 @@ import { Mutex } from '../util/mutex.js';
 
 export interface EmbeddedOptions {
   dir: string;
+  schema: string;
   /** Seconds to wait for another process that has the same data directory open. */
   lockTimeout: number;
 }
@@ -29,13 +30,13 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database &
     await releaseFile();
     throw new DatabaseUnavailableError(`Cannot open the embedded database in ${options.dir}: ${(error as Error).message}. Nothing was changed.`, { cause: error });
   }
-  const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) }).withSchema('public');
+  const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) }).withSchema(options.schema);
   // One process owns the data dir (file lock); runs inside it are serialized by this mutex.
   const runLock = new Mutex();
   return {
     kind: 'embedded',
     kysely,
-    schema: 'public',
+    schema: options.schema,
     description: `embedded PostgreSQL (PGlite) in ${options.dir}`,
     pglite,
     async acquireRunLock(timeoutMs) {
