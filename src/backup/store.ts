@@ -21,6 +21,11 @@ export interface PutResult {
 export interface BackupStore {
   /** Human description for messages, e.g. `s3://bucket/prefix` or a folder path. */
   readonly description: string;
+  /**
+   * The key prefix backups go under (`backup.s3.prefix` on S3, `backup.prefix` in a folder), e.g.
+   * `database-backups/`; keys passed to the other members are full keys that include it.
+   */
+  readonly prefix: string;
   /** Streams `body` to `key`; resolves once the object is whole and verified. */
   put(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<PutResult>;
   /** Writes a small object (a manifest) whole. */

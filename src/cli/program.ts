@@ -59,11 +59,66 @@ export function buildProgram(makeContext: (globals: GlobalOptions) => CommandCon
     .action(action(async () => (await import('./commands/show.js')).showCommand));
 
   program
+    .command('backup')
+    .description('take a backup now (recorded as an execution; waits for a running run to finish)')
+    .action(action(async () => (await import('./commands/backup.js')).backupCommand));
+
+  const backups = program
+    .command('backups')
+    .description('list stored complete backups, newest first (see also: backups verify, backups prune)')
+    .option('--limit <n>', 'show at most this many', count, 20)
+    .action(action(async () => (await import('./commands/backups.js')).backupsListCommand));
+  backups
+    .command('verify')
+    .description('download a backup and check it against its manifest, without touching the database')
+    .option('--key <key>', 'the backup to check (default: the latest)')
+    .action(action(async () => (await import('./commands/backups.js')).backupsVerifyCommand));
+  backups
+    .command('prune')
+    .description('delete old backups: lists what it would delete; deletes only with --yes; always keeps the newest')
+    .option('--keep <n>', 'keep the newest N complete backups', count)
+    .option('--older-than <age>', 'delete backups older than this, e.g. 30d, 12h, 2w')
+    .option('--yes', 'really delete')
+    .action(action(async () => (await import('./commands/backups.js')).backupsPruneCommand));
+
+  program
+    .command('restore')
+    .description('replace the backed-up tables with a backup (default: the latest) in one transaction, after a safety backup')
+    .option('--key <key>', 'the backup to restore (see: foodfleet-seed backups)')
+    .option('--execution <id>', 'restore the backup that execution took', positiveId)
+    .option('--no-backup', 'skip the safety backup taken first')
+    .option('-y, --yes', 'confirm without asking (required when not on a terminal)')
+    .action(action(async () => (await import('./commands/restore.js')).restoreCommand));
+
+  program
+    .command('reset')
+    .description('back up, then empty the tables the seeders write and reseed them, in one transaction')
+    .option('--cascade', 'also empty tables whose rows reference those tables (refused otherwise)')
+    .option('--no-backup', 'skip the backup taken first')
+    .option('-y, --yes', 'confirm without asking (required when not on a terminal)')
+    .action(action(async () => (await import('./commands/reset.js')).resetCommand));
+
+  program
+    .command('rollback')
+    .description('restore the backup taken before execution ID (default: the latest run, reset or restore that took one)')
+    .argument('[id]', 'execution id', positiveId)
+    .option('--no-backup', 'skip the safety backup taken first')
+    .option('-y, --yes', 'confirm without asking (required when not on a terminal)')
+    .action(action(async () => (await import('./commands/rollback.js')).rollbackCommand));
+
+  program
     .command('make')
     .description('scaffold a custom seeder in the seeders folder')
     .argument('<Name>', 'class name, e.g. RestaurantsSeeder')
     .option('--force', 'overwrite an existing file')
     .action(action(async () => (await import('./commands/make.js')).makeCommand));
+
+  program
+    .command('serve')
+    .description('serve the authenticated admin HTTP API (login, execute, reset, restore, history) until SIGTERM / Ctrl-C')
+    .option('--host <host>', 'address to bind (default: 127.0.0.1, server.host)')
+    .option('--port <port>', 'port to listen on; 0 picks a free one (default: 8000, server.port)', count)
+    .action(action(async () => (await import('./commands/serve.js')).serveCommand));
 
   return program;
 }

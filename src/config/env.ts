@@ -36,10 +36,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv): { values: PlainObject; 
   for (const variable of ENVIRONMENT_VARIABLES) {
     const raw = env[variable.name];
     if (raw === undefined || raw === '') continue;
-    // AWS_REGION is commonly set for other tools; it only configures S3 when a bucket is set.
-    if (NEEDS_BUCKET.has(variable.name) && !hasBucket) continue;
     const parsed = convert(raw, variable.kind);
+    // A malformed value is reported even when it would be ignored: it is surely a mistake.
     if (parsed.error) problems.push(`${variable.name} (environment): ${parsed.error}`);
+    // AWS_REGION is commonly set for other tools; it only configures S3 when a bucket is set.
+    else if (NEEDS_BUCKET.has(variable.name) && !hasBucket) continue;
     else values = deepMerge(values, nest(variable.path, parsed.value));
   }
   return { values, problems };

@@ -73,6 +73,8 @@ const serverSchema = z
     tokenLifetime: z.number().int().positive().default(3600),
     lockTimeout: seconds.default(0),
     bcryptCost: z.number().int().min(4).max(15).default(10),
+    // Under Kubernetes' default 30 s termination grace, so a cancelled run rolls back before SIGKILL.
+    shutdownTimeout: seconds.default(25),
   })
   .strict();
 

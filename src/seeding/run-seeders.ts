@@ -34,6 +34,8 @@ export interface RunRequest {
   command?: string;
   /** Runs under the lock after migrations, before the transaction (the backup). */
   beforeSeeding?: (executionId: number) => Promise<PreSeedOutcome>;
+  /** Masks secrets in what is stored in the execution record (the CLI passes its output's redactor). */
+  redact?: (text: string) => string;
   /** Runs inside the transaction before the seeders (reset empties tables here). */
   insideTransaction?: (trx: Kysely<any>) => Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
       userId: request.userId,
       options: { only: request.options.only ?? null, dry_run: request.options.dryRun },
       lockTimeoutSeconds: request.lockTimeoutSeconds,
+      redact: request.redact,
     },
     async ({ id }) => {
       const warnings: string[] = [];

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ExecutionStatus, ToolDatabase } from '../schema.js';
 import type { Database } from '../db/database.js';
 import { toExecutionDocument, type ExecutionDocument } from './execution-document.js';
+import { redactDeep, type Redact } from './redact-record.js';
 
 export interface NewExecution {
   command: string;
@@ -32,9 +33,12 @@ export interface BackupRecord {
  */
 export class ExecutionTracker {
   readonly #db: Kysely<ToolDatabase>;
+  readonly #redact: Redact;
 
-  constructor(database: Database) {
+  /** `redact` masks secrets (a URL password quoted in a seeder's error, say) before anything is stored. */
+  constructor(database: Database, options: { redact?: Redact } = {}) {
     this.#db = database.kysely as Kysely<ToolDatabase>;
+    this.#redact = options.redact ?? ((text) => text);
   }
 
   async create(execution: NewExecution): Promise<number> {
@@ -46,7 +50,7 @@ export class ExecutionTracker {
         triggered_by: execution.triggeredBy,
         source: execution.source,
         user_id: execution.userId ?? null,
-        options: JSON.stringify(execution.options),
+        options: JSON.stringify(redactDeep(execution.options, this.#redact)),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -83,9 +87,9 @@ export class ExecutionTracker {
         status: finish.status,
         finished_at: sql`now()`,
         duration_ms: sql`(extract(epoch from (now() - started_at)) * 1000)::int`,
-        results: finish.results === undefined ? null : JSON.stringify(finish.results),
-        error_message: finish.error?.message ?? null,
-        error_stack: finish.error?.stack ?? null,
+        results: finish.results === undefined ? null : JSON.stringify(redactDeep(finish.results, this.#redact)),
+        error_message: finish.error?.message === undefined ? null : this.#redact(finish.error.message),
+        error_stack: finish.error?.stack === undefined ? null : this.#redact(finish.error.stack),
       })
       .where('id', '=', id)
       .execute();
@@ -99,7 +103,7 @@ export class ExecutionTracker {
         backup_size: backup.size ?? null,
         backup_sha256: backup.sha256 ?? null,
         backup_status: backup.status,
-        backup_error: backup.error ?? null,
+        backup_error: backup.error ? this.#redact(backup.error) : null,
         backup_tables: backup.tables ? JSON.stringify(backup.tables) : null,
       })
       .where('id', '=', id)

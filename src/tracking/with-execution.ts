@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js';
 import { LockedError, SeedError } from '../errors.js';
 import { ExecutionTracker, type NewExecution } from './executions.js';
 import { migrateTracking } from '../migrations/migrate.js';
+import type { Redact } from './redact-record.js';
 
 export interface ExecutionScope {
   id: number;
@@ -20,11 +21,11 @@ export interface ExecutionOutcome<T> {
  */
 export async function withExecution<T>(
   database: Database,
-  execution: NewExecution & { lockTimeoutSeconds: number },
+  execution: NewExecution & { lockTimeoutSeconds: number; redact?: Redact | undefined },
   body: (scope: ExecutionScope) => Promise<ExecutionOutcome<T>>,
 ): Promise<T> {
   await migrateTracking(database);
-  const tracker = new ExecutionTracker(database);
+  const tracker = new ExecutionTracker(database, { redact: execution.redact });
   const id = await tracker.create(execution);
   const release = await database.acquireRunLock(execution.lockTimeoutSeconds * 1000);
   if (!release) {

@@ -5,6 +5,7 @@ import { table } from '../format.js';
 import { usingDatabase } from '../../db/open-database.js';
 import { allSeeders } from '../../seeding/all-seeders.js';
 import { runSeeders, type RunResult } from '../../seeding/run-seeders.js';
+import { orderSeeders, selectSeeders } from '../../seeding/order.js';
 import { backupBeforeSeeding } from '../../backup/before-seeding.js';
 
 export interface RunFlags {
@@ -17,6 +18,8 @@ export interface RunFlags {
 export async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<void> {
   const { config, production } = loadCommandConfig(ctx);
   const seeders = await allSeeders(config.seeders.dir);
+  // A cycle, an unknown dependency or an unknown --only name fails before connecting to anything.
+  selectSeeders(orderSeeders(seeders), flags.only);
   const events = await createRunReporter(ctx.out);
   const result = await usingDatabase(config, async (database) => {
     ctx.onCancel(() => database.cancelRunning());
@@ -29,6 +32,7 @@ export async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<
       lockTimeoutSeconds: config.lockTimeout,
       triggeredBy: cliTrigger(),
       source: 'cli',
+      redact: (text) => ctx.out.redact(text),
       beforeSeeding: (executionId) =>
         backupBeforeSeeding({ config, database, executionId, enabled: flags.backup !== false && !flags.dryRun, required: Boolean(flags.requireBackup), out: ctx.out }),
     });

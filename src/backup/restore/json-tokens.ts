@@ -1,0 +1,42 @@
+import { jsonParser, type Token } from 'stream-json/core/parser.js';
+
+export type { Token };
+
+/**
+ * stream-json's tokenizer used as a plain function (no object-mode stream per token, which
+ * would dominate the cost of a restore): feed bytes, get the tokens they complete. Strings, keys
+ * and numbers come packed (one token each). UTF-8 split across chunks is reassembled here, and
+ * invalid UTF-8 is an error rather than a silent U+FFFD.
+ */
+export interface JsonTokenizer {
+  write(chunk: Buffer): Token[];
+  /** Flushes at end of input; throws when the document is incomplete. */
+  end(): Token[];
+}
+
+// stream-chain's protocol markers, shared through the global symbol registry (stream-json
+// returns them; stream-chain is its dependency, not ours).
+const NONE = Symbol.for('object-stream.none');
+const MANY = Symbol.for('object-stream.many');
+
+export function createJsonTokenizer(): JsonTokenizer {
+  const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as (input: string | symbol) => unknown;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const tokens = (result: unknown): Token[] => {
+    if (result === NONE || result === undefined) return [];
+    if (result !== null && typeof result === 'object' && (result as Record<symbol, unknown>)[MANY] === 1) {
+      return (result as { values: Token[] }).values;
+    }
+    return [result as Token];
+  };
+  return {
+    write(chunk) {
+      const text = decoder.decode(chunk, { stream: true });
+      return text ? tokens(parse(text)) : [];
+    },
+    end() {
+      const rest = decoder.decode();
+      return [...(rest ? tokens(parse(rest)) : []), ...tokens(parse(NONE))];
+    },
+  };
+}

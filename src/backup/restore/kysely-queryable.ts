@@ -1,0 +1,12 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Queryable } from './live-schema.js';
+
+/** Raw SQL through Kysely (e.g. on the seeding transaction `reset` empties tables in). */
+export function kyselyQueryable(db: Kysely<any>): Queryable {
+  return {
+    async query<R extends Record<string, unknown>>(text: string, params?: readonly unknown[]) {
+      const result = await db.executeQuery<R>(CompiledQuery.raw(text, params ? [...params] : []));
+      return result.rows;
+    },
+  };
+}

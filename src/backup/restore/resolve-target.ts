@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { NotFoundError, UsageError } from '../../errors.js';
+import { migrateTracking } from '../../migrations/migrate.js';
+import type { ToolDatabase } from '../../schema.js';
+import { ExecutionTracker } from '../../tracking/executions.js';
+import { findBackupOfExecution, resolveBackup, type CatalogItem } from '../catalog.js';
+import type { BackupStore } from '../store.js';
+
+/** Which backup a restore uses: a key, the backup an execution took, or (neither) the latest. */
+export interface RestoreTarget {
+  key?: string | undefined;
+  executionId?: number | undefined;
+}
+
+/** Commands that change data and take a backup first: what `rollback` without an id undoes. */
+const ROLLBACK_COMMANDS = ['run', 'reset', 'restore', 'rollback'];
+
+/**
+ * Picks the backup to restore — before anything else happens, so a safety backup taken later
+ * can never be mistaken for "latest" (the catalog never picks a restore's backup anyway).
+ */
+export async function resolveRestoreTarget(database: Database, store: BackupStore, target: RestoreTarget): Promise<CatalogItem> {
+  if (target.key !== undefined && target.executionId !== undefined) {
+    throw new UsageError('Give either a backup key or an execution id, not both. Nothing was changed.');
+  }
+  if (target.executionId !== undefined) return backupOfExecution(database, store, target.executionId, 'restore');
+  return resolveBackup(store, target.key);
+}
+
+/** `rollback [ID]`: the backup taken before execution ID, by default the latest change that took one. */
+export async function resolveRollbackTarget(database: Database, store: BackupStore, executionId?: number): Promise<{ item: CatalogItem; executionId: number }> {
+  if (executionId !== undefined) return { item: await backupOfExecution(database, store, executionId, 'rollback'), executionId };
+  await migrateTracking(database);
+  const row = await (database.kysely as Kysely<ToolDatabase>)
+    .selectFrom('seeder_executions')
+    .select(['id', 'backup_key'])
+    .where('command', 'in', ROLLBACK_COMMANDS)
+    .where('status', '=', 'completed')
+    .where('backup_status', '=', 'completed')
+    .where('backup_key', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row?.backup_key) {
+    throw new NotFoundError(
+      'No completed run, reset or restore has taken a backup, so there is nothing to roll back to. Nothing was changed. ' +
+        'Restore a specific backup with: foodfleet-seed restore --key <key> (list them with: foodfleet-seed backups)',
+    );
+  }
+  return { item: await resolveBackup(store, row.backup_key), executionId: row.id };
+}
+
+async function backupOfExecution(database: Database, store: BackupStore, id: number, command: string): Promise<CatalogItem> {
+  await migrateTracking(database);
+  const execution = await new ExecutionTracker(database).get(id);
+  if (!execution) {
+    // The tracking table may be younger than the store (a restored or fresh database): the key names the execution too.
+    const stored = await findBackupOfExecution(store, id);
+    if (stored) return stored;
+    throw new NotFoundError(`Execution #${id} does not exist and no stored backup names it, so there is nothing to ${command}. Nothing was changed. List executions with: foodfleet-seed history`);
+  }
+  const backup = execution.backup;
+  if (backup?.status === 'completed' && backup.key) return resolveBackup(store, backup.key);
+  const why = backup ? `its backup ${backup.status === 'skipped' ? 'was skipped' : `failed${backup.error ? ` (${backup.error})` : ''}`}` : 'it took no backup';
+  throw new NotFoundError(`Execution #${id} (${execution.command}) has no backup to ${command}: ${why}. Nothing was changed. List stored backups with: foodfleet-seed backups`);
+}

@@ -1,0 +1,17 @@
+/** What a restore reports as it goes; the CLI renders it (spinner, plain lines, JSON events), the API logs it. */
+export interface RestoreEvents {
+  started(event: { executionId: number; command: string; key: string }): void;
+  /** Rows loaded so far into `table`, and compressed bytes read so far from the backup. */
+  progress(event: { executionId: number; table: string; rows: number; bytes: number }): void;
+  completed(event: { executionId: number; command: string; key: string; tables: Record<string, number>; safetyBackupKey: string | null; durationMs: number }): void;
+  failed(event: { executionId: number; command: string; key: string; error: string }): void;
+  warning(message: string): void;
+}
+
+export const silentRestoreEvents: RestoreEvents = {
+  started: () => undefined,
+  progress: () => undefined,
+  completed: () => undefined,
+  failed: () => undefined,
+  warning: () => undefined,
+};

@@ -1,0 +1,146 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { ConfigError } from '../../errors.js';
+import type { BackupStore, PutResult, StoredObject } from '../store.js';
+import { guardDownload } from './download-guard.js';
+import { assertKeyPrefix, assertObjectKey } from './object-key.js';
+import { createS3Client, describeBucket, timeoutMsOf, type S3Config, type S3Credentials } from './s3-client.js';
+import { s3Error, type S3ErrorContext } from './s3-errors.js';
+import { streamUpload } from './s3-upload.js';
+import { verifyStored } from './s3-verify.js';
+import { createWithDeadline } from './with-deadline.js';
+import { sha256Hex } from './digest-tap.js';
+
+/** DeleteObjects takes at most this many keys per call. */
+const DELETE_BATCH = 1000;
+
+export interface S3StoreOptions {
+  /** Explicit credentials (tests, the API); otherwise the SDK's standard chain. */
+  credentials?: S3Credentials;
+}
+
+/** Backups in an S3 bucket (or an S3-compatible store) under `backup.s3.prefix`. */
+export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): BackupStore {
+  assertKeyPrefix(s3.prefix);
+  if (s3.kmsKeyId && s3.sse !== 'aws:kms') {
+    throw new ConfigError('backup.s3.kmsKeyId is set but backup.s3.sse is not "aws:kms": set sse to "aws:kms" or remove kmsKeyId. Nothing was changed.', [
+      'backup.s3.kmsKeyId: requires backup.s3.sse = "aws:kms"',
+    ]);
+  }
+  const client: S3Client = createS3Client(s3, options.credentials);
+  const secrets = options.credentials ? [options.credentials.secretAccessKey, options.credentials.accessKeyId] : [];
+  const context: S3ErrorContext = { s3, secrets };
+  const timeoutMs = timeoutMsOf(s3);
+  const deadline = createWithDeadline(timeoutMs, (error, action, key, interruption) => s3Error(error, action, context, key, interruption));
+  const Bucket = s3.bucket;
+  const encryption = {
+    ...(s3.sse ? { ServerSideEncryption: s3.sse } : {}),
+    ...(s3.sse === 'aws:kms' && s3.kmsKeyId ? { SSEKMSKeyId: s3.kmsKeyId } : {}),
+  } as const;
+
+  return {
+    description: describeBucket(s3),
+    prefix: s3.prefix,
+
+    async put(key, body, putOptions): Promise<PutResult> {
+      assertObjectKey(key);
+      const ContentType = putOptions?.contentType ?? 'application/octet-stream';
+      // A client of its own, destroyed when the upload ends: that also ends any request still in flight.
+      const uploadClient = createS3Client(s3, options.credentials);
+      let result: PutResult;
+      try {
+        result = await streamUpload({ client: uploadClient, context, params: { Bucket, Key: key, ContentType, ...encryption }, body, signal: putOptions?.signal });
+      } finally {
+        uploadClient.destroy();
+      }
+      await verifyStored(client, s3, deadline, result);
+      return result;
+    },
+
+    async putSmall(key, body): Promise<void> {
+      assertObjectKey(key);
+      const data = typeof body === 'string' ? Buffer.from(body) : body;
+      const ContentType = key.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+      await deadline('upload', key, (abortSignal) =>
+        client.send(new PutObjectCommand({ Bucket, Key: key, Body: data, ContentType, ...encryption }), { abortSignal }),
+      );
+      await verifyStored(client, s3, deadline, { key, size: data.length, sha256: sha256Hex(data) });
+    },
+
+    async get(key, getOptions): Promise<Readable> {
+      assertObjectKey(key);
+      const object = await deadline('read', key, (abortSignal) => client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal }), getOptions?.signal);
+      if (!(object.Body instanceof Readable)) throw s3Error(new Error('the response has no body stream'), 'read', context, key);
+      return guardDownload(
+        object.Body,
+        timeoutMs,
+        () => s3Error(null, 'read', context, key, 'timeout'),
+        (error) => s3Error(error, 'read', context, key, getOptions?.signal?.aborted ? 'cancelled' : null),
+      );
+    },
+
+    async getSmall(key): Promise<Buffer | null> {
+      assertObjectKey(key);
+      try {
+        return await deadline('read', key, async (abortSignal) => {
+          const object = await client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal });
+          return Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'NOT_FOUND') return null;
+        throw error;
+      }
+    },
+
+    async list(prefix): Promise<StoredObject[]> {
+      assertKeyPrefix(prefix);
+      const found: StoredObject[] = [];
+      let ContinuationToken: string | undefined;
+      let StartAfter: string | undefined;
+      for (;;) {
+        const page = await deadline('list', undefined, (abortSignal) =>
+          client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, StartAfter }), { abortSignal }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (object.Key) found.push({ key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) });
+        }
+        if (!page.IsTruncated) return found;
+        // Some S3-compatible servers truncate without a continuation token: continue after the last key.
+        const last = found.at(-1)?.key;
+        if (page.NextContinuationToken) {
+          ContinuationToken = page.NextContinuationToken;
+        } else if (last !== undefined && last !== StartAfter) {
+          ContinuationToken = undefined;
+          StartAfter = last;
+        } else {
+          throw s3Error(new Error('the listing is truncated but gives no way to continue'), 'list', context);
+        }
+      }
+    },
+
+    async delete(keys): Promise<void> {
+      keys.forEach(assertObjectKey);
+      for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+        const batch = keys.slice(start, start + DELETE_BATCH);
+        const result = await deadline('delete', undefined, (abortSignal) =>
+          client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal }),
+        );
+        const failed = result.Errors ?? [];
+        if (failed.length > 0) {
+          const sample = failed.slice(0, 5).map((e) => `${e.Key ?? '?'} (${e.Code ?? 'error'})`).join(', ');
+          throw s3Error(
+            Object.assign(new Error(`${failed.length} object(s) could not be deleted: ${sample}`), { name: failed[0]?.Code ?? 'DeleteFailed' }),
+            'delete',
+            context,
+          );
+        }
+      }
+    },
+  };
+}

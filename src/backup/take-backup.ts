@@ -1,0 +1,219 @@
+import type { Config } from '../config/schema.js';
+import type { Database } from '../db/database.js';
+import { CancelledError, OperationError, SeedError } from '../errors.js';
+import { TOOL_TABLES } from '../migrations/migrate.js';
+import type { ExecutionTracker } from '../tracking/executions.js';
+import { withExecution } from '../tracking/with-execution.js';
+import { FORMAT_VERSION, type BackupManifest } from './format.js';
+import { backupKey, manifestKeyOf } from './keys.js';
+import { withSnapshot } from './snapshot/with-snapshot.js';
+import type { BackupStore } from './store.js';
+import { openStore } from './stores/open-store.js';
+import { backupDocument } from './writer/backup-document.js';
+import { buildMetadata } from './writer/metadata.js';
+import { uploadDocument } from './writer/upload-document.js';
+
+/** Progress of one backup, for a terminal, JSON events or an HTTP job (all optional). */
+export interface BackupEvents {
+  started?(info: { key: string }): void;
+  /** Rows of `table` written so far and compressed bytes produced so far. */
+  progress?(info: { table: string; rows: number; bytes: number }): void;
+  completed?(result: BackupResult): void;
+  failed?(error: SeedError): void;
+}
+
+export interface TakeBackupRequest {
+  database: Database;
+  store: BackupStore;
+  /** The execution taking the backup (in the key, the metadata and the manifest). */
+  executionId: number;
+  takenBy: BackupManifest['taken_by'];
+  config: { backup: Pick<Config['backup'], 'include' | 'exclude' | 'compressionLevel'> };
+  signal?: AbortSignal | undefined;
+  events?: BackupEvents | undefined;
+  /** Clock (tests); defaults to the system clock. */
+  now?: () => Date;
+}
+
+/** A complete backup: the object is stored and verified and its manifest is written. */
+export interface BackupResult {
+  key: string;
+  /** Bytes of the stored (gzip) object. */
+  size: number;
+  sha256: string;
+  uncompressed_size: number;
+  /** Rows per table, in document order. */
+  tables: Record<string, number>;
+  created_at: string;
+  manifest: BackupManifest;
+}
+
+/**
+ * Takes one backup: a consistent snapshot of every table in scope streamed as the gzip JSON
+ * document into the store, then the manifest that makes it complete. The caller holds the run
+ * lock (so no run interleaves). Never changes the database. On failure nothing usable is left
+ * behind (an object without a manifest is never listed or restored) and a typed error says why.
+ */
+export async function takeBackup(request: TakeBackupRequest): Promise<BackupResult> {
+  const { database, store, executionId, signal, events } = request;
+  const createdAt = (request.now ?? (() => new Date()))();
+  const key = backupKey(store.prefix, createdAt, executionId);
+  events?.started?.({ key });
+  let uploaded = false;
+  try {
+    const counts: Record<string, number> = {};
+    let current = { table: '', rows: 0, bytes: 0 };
+    const report = (change: Partial<typeof current>) => {
+      current = { ...current, ...change };
+      events?.progress?.(current);
+    };
+    const outcome = await withSnapshot(database, scopeOf(request), async (snapshot) => {
+      const metadata = buildMetadata({ snapshot, schema: database.schema, executionId, createdAt });
+      const document = backupDocument(snapshot, metadata, { signal, counts, onRows: (table, rows) => report({ table, rows }) });
+      return uploadDocument(document, {
+        store,
+        key,
+        level: request.config.backup.compressionLevel,
+        signal,
+        onBytes: (bytes) => report({ bytes }),
+      });
+    });
+    uploaded = true;
+    const manifest: BackupManifest = {
+      format_version: FORMAT_VERSION,
+      key,
+      created_at: createdAt.toISOString(),
+      execution_id: executionId,
+      taken_by: request.takenBy,
+      size: outcome.size,
+      sha256: outcome.sha256,
+      uncompressed_size: outcome.uncompressedSize,
+      tables: counts,
+    };
+    signal?.throwIfAborted();
+    await store.putSmall(manifestKeyOf(key), `${JSON.stringify(manifest, null, 2)}\n`);
+    const result: BackupResult = { key, size: manifest.size, sha256: manifest.sha256, uncompressed_size: manifest.uncompressed_size, tables: counts, created_at: manifest.created_at, manifest };
+    events?.completed?.(result);
+    return result;
+  } catch (error) {
+    // A stored object without its manifest is already "incomplete"; removing it saves a prune.
+    if (uploaded) await store.delete([key]).catch(() => undefined);
+    const failure = backupFailure(error, key, store, signal);
+    events?.failed?.(failure);
+    throw failure;
+  }
+}
+
+/**
+ * {@link takeBackup}, recorded on the execution: key, size, sha256 and row counts when it
+ * succeeds, status `failed` and the reason when it does not (then rethrows).
+ */
+export async function takeAndRecordBackup(request: TakeBackupRequest & { tracker: ExecutionTracker }): Promise<BackupResult> {
+  let result: BackupResult;
+  try {
+    result = await takeBackup(request);
+  } catch (error) {
+    await request.tracker
+      .recordBackup(request.executionId, { key: null, status: 'failed', error: (error as Error).message })
+      .catch(() => undefined);
+    throw error;
+  }
+  await request.tracker.recordBackup(request.executionId, {
+    key: result.key,
+    size: result.size,
+    sha256: result.sha256,
+    status: 'completed',
+    tables: result.tables,
+  });
+  return result;
+}
+
+export interface BackupExecutionRequest {
+  database: Database;
+  config: Config;
+  triggeredBy: string;
+  source: 'cli' | 'api';
+  userId?: number | null;
+  signal?: AbortSignal | undefined;
+  /** Progress for the execution, once its id is known. */
+  events?: (executionId: number) => BackupEvents | Promise<BackupEvents>;
+  /** Store-choice warnings (e.g. a local folder for a server database). */
+  warn?: (message: string) => void;
+  /** Masks secrets in what the execution record stores. */
+  redact?: (text: string) => string;
+}
+
+/** What `backup --json` prints (and the API returns). */
+export interface BackupExecutionResult {
+  execution_id: number;
+  key: string;
+  size: number;
+  sha256: string;
+  uncompressed_size: number;
+  tables: Record<string, number>;
+  warnings: string[];
+}
+
+/**
+ * An on-demand backup as its own execution (command `backup`): recorded, under the run lock so it
+ * never interleaves with a run, creating only the tool's tracking table.
+ */
+export async function backupAsExecution(request: BackupExecutionRequest): Promise<BackupExecutionResult> {
+  const { database, config } = request;
+  return withExecution(
+    database,
+    {
+      command: 'backup',
+      triggeredBy: request.triggeredBy,
+      source: request.source,
+      userId: request.userId,
+      options: {},
+      lockTimeoutSeconds: config.lockTimeout,
+      redact: request.redact,
+    },
+    async ({ id, tracker }) => {
+      const events = await request.events?.(id);
+      const opened = await openStore(config, database);
+      for (const warning of opened.warnings) request.warn?.(warning);
+      const result = await takeAndRecordBackup({ database, store: opened.store, executionId: id, takenBy: 'backup', config, signal: request.signal, events, tracker });
+      const value: BackupExecutionResult = {
+        execution_id: id,
+        key: result.key,
+        size: result.size,
+        sha256: result.sha256,
+        uncompressed_size: result.uncompressed_size,
+        tables: result.tables,
+        warnings: opened.warnings,
+      };
+      return { value, results: { key: result.key, size: result.size, sha256: result.sha256, tables: result.tables, warnings: opened.warnings } };
+    },
+  );
+}
+
+function scopeOf(request: TakeBackupRequest) {
+  return {
+    schema: request.database.schema,
+    include: request.config.backup.include,
+    exclude: request.config.backup.exclude,
+    alwaysExcluded: TOOL_TABLES,
+  };
+}
+
+/** Every failure as one typed error whose message starts "Backup failed:" and says what (not) changed. */
+function backupFailure(error: unknown, key: string, store: BackupStore, signal: AbortSignal | undefined): SeedError {
+  if (signal?.aborted || (error instanceof SeedError && error.code === 'CANCELLED')) {
+    return new CancelledError(`Backup cancelled: no backup was stored (${key} was not completed). The database was not changed.`);
+  }
+  const unchanged = `No backup was stored (${key} is not complete and will never be listed or restored); the database was not changed.`;
+  if (error instanceof SeedError) {
+    const message = sentence(error.message);
+    return new OperationError(error.code === 'OPERATION_FAILED' ? 'BACKUP_FAILED' : error.code, `Backup failed: ${message} ${unchanged}`, { cause: error, exitCode: error.exitCode });
+  }
+  const reason = ((error as Error)?.message ?? String(error)).replace(/[.\s]*$/, '');
+  return new OperationError('BACKUP_FAILED', `Backup failed: ${reason} (store: ${store.description}). ${unchanged} Fix the cause, then retry (foodfleet-seed backup).`, { cause: error });
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}

@@ -1,0 +1,95 @@
+import type { CommandContext } from '../context.js';
+import { cliTrigger, loadCommandConfig } from '../context.js';
+import { table } from '../format.js';
+import { UsageError } from '../../errors.js';
+import { usingDatabase } from '../../db/open-database.js';
+import { openStore } from '../../backup/stores/open-store.js';
+import { deletePruneTargets, findLatestBackup, listBackups, planPrune, resolveBackup, takeInventory, type PruneTarget } from '../../backup/catalog.js';
+import { verifyBackup } from '../../backup/writer/verify-backup.js';
+import { formatBytes } from '../../backup/before-seeding.js';
+import { withExecution } from '../../tracking/with-execution.js';
+
+/** `backups [--limit N]`: complete backups, newest first. Reads only the store, never the database. */
+export async function backupsListCommand(ctx: CommandContext, flags: { limit: number }): Promise<void> {
+  if (flags.limit < 1 || flags.limit > 10_000) throw new UsageError('--limit must be between 1 and 10000.');
+  const { config } = loadCommandConfig(ctx);
+  const { store } = await openStore(config, null);
+  const page = await listBackups(store, { limit: flags.limit });
+  const items = page.items.map(({ key, created_at, size, execution_id, taken_by }) => ({ key, created_at, size, execution_id, taken_by }));
+  ctx.out.result({ items, total: page.total }, () => {
+    if (items.length === 0) return `No complete backups in ${store.description}. Take one with: foodfleet-seed backup`;
+    const rows = items.map((b) => [b.key, b.created_at, formatBytes(b.size), b.execution_id ?? '', b.taken_by]);
+    return `${table(['Key', 'Created', 'Size', 'Execution', 'Taken by'], rows)}\nShowing ${items.length} of ${page.total} in ${store.description}.`;
+  });
+}
+
+/** `backups verify [--key K]`: downloads a backup (default: latest) and checks it against its manifest. */
+export async function backupsVerifyCommand(ctx: CommandContext, flags: { key?: string }): Promise<void> {
+  const { config } = loadCommandConfig(ctx);
+  const { store } = await openStore(config, null);
+  const item = await resolveBackup(store, flags.key);
+  ctx.out.info(`Verifying ${item.key} (${formatBytes(item.size)}) from ${store.description}…`);
+  const report = await verifyBackup(store, item, { signal: ctx.signal });
+  ctx.out.result({ valid: true, ...report }, () => {
+    const rows = Object.values(report.tables).reduce((sum, n) => sum + n, 0);
+    return `Backup ${report.key} is valid: sha256 ${report.sha256}, ${formatBytes(report.size)}, ${Object.keys(report.tables).length} tables, ${rows} rows — all match its manifest.`;
+  });
+}
+
+export interface PruneFlags {
+  keep?: number;
+  olderThan?: string;
+  yes?: boolean;
+}
+
+/** `backups prune --keep N / --older-than 30d [--yes]`: lists what would go; deletes only with --yes. */
+export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags): Promise<void> {
+  if (flags.keep === undefined && flags.olderThan === undefined) {
+    throw new UsageError('backups prune needs --keep N and/or --older-than AGE (e.g. 30d). Nothing was deleted.');
+  }
+  const olderThanMs = flags.olderThan === undefined ? undefined : parseAge(flags.olderThan);
+  const { config } = loadCommandConfig(ctx);
+  const dryRun = !flags.yes;
+  const outcome = await usingDatabase(config, (database) =>
+    withExecution(
+      database,
+      {
+        command: 'prune',
+        triggeredBy: cliTrigger(),
+        source: 'cli',
+        options: { keep: flags.keep ?? null, older_than: flags.olderThan ?? null, yes: Boolean(flags.yes) },
+        lockTimeoutSeconds: config.lockTimeout,
+        redact: (text) => ctx.out.redact(text),
+      },
+      async ({ id }) => {
+        const { store } = await openStore(config, database);
+        const inventory = await takeInventory(store);
+        const latest = await findLatestBackup(store, inventory);
+        const targets = planPrune(inventory, { keep: flags.keep, olderThanMs, now: new Date() }, new Set(latest ? [latest.key] : []));
+        if (!dryRun) await deletePruneTargets(store, targets);
+        const kept = inventory.complete.length - targets.filter((t) => t.kind === 'backup').length;
+        const value = { execution_id: id, dry_run: dryRun, store: store.description, deleted: dryRun ? [] : targets, would_delete: dryRun ? targets : [], kept };
+        const keys = (list: readonly PruneTarget[]) => list.map((t) => t.key);
+        return { value, results: { dry_run: dryRun, deleted: keys(value.deleted), would_delete: keys(value.would_delete), kept } };
+      },
+    ),
+  );
+  const targets = dryRun ? outcome.would_delete : outcome.deleted;
+  ctx.out.result(outcome, () => pruneSummary(targets, dryRun, outcome.kept, outcome.store));
+}
+
+function pruneSummary(targets: readonly PruneTarget[], dryRun: boolean, kept: number, store: string): string {
+  if (targets.length === 0) return `Nothing to prune in ${store}; ${kept} complete backups kept.`;
+  const rows = targets.map((t) => [t.key, t.created_at ?? '', formatBytes(t.size), t.reason]);
+  const head = dryRun ? `Would delete ${targets.length} objects from ${store}:` : `Deleted ${targets.length} objects from ${store}:`;
+  const tail = dryRun ? `Nothing was deleted. Re-run with --yes to delete them (${kept} complete backups stay).` : `${kept} complete backups kept.`;
+  return [head, table(['Key', 'Created', 'Size', 'Reason'], rows), tail].join('\n');
+}
+
+/** `30d`, `12h`, `2w` → milliseconds. */
+export function parseAge(text: string): number {
+  const match = /^(\d+)\s*([hdw])$/i.exec(text.trim());
+  if (!match) throw new UsageError(`--older-than must be a number of hours, days or weeks, e.g. 12h, 30d or 2w (got "${text}"). Nothing was deleted.`);
+  const hours = { h: 1, d: 24, w: 24 * 7 }[(match[2] as string).toLowerCase() as 'h' | 'd' | 'w'];
+  return Number(match[1]) * hours * 60 * 60 * 1000;
+}

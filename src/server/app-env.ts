@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
+import type { TokenScope } from './auth/tokens.js';
+
+/** Who is calling, once the bearer token has been verified against the users table. */
+export interface Principal {
+  userId: number;
+  scope: TokenScope;
+  /** The token_version the token carries (a password change needs it). */
+  tokenVersion: number;
+}
+
+/** Hono's environment: the Node request when served over HTTP (absent under `app.request()`). */
+export interface AppEnv {
+  Bindings: { incoming?: IncomingMessage };
+  Variables: { principal?: Principal };
+}
+
+export type AppContext = Context<AppEnv>;
+
+/** The verified caller; only called behind `authenticate`. */
+export function principalOf(c: AppContext): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw new Error('principalOf() used on a route without authenticate()');
+  return principal;
+}
+
+/** The peer address (no X-Forwarded-For: it is client-controlled unless a trusted proxy sets it). */
+export function clientAddress(c: AppContext): string {
+  return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}

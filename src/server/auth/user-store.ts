@@ -1,0 +1,116 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { DatabaseUnavailableError } from '../../errors.js';
+import type { FoodFleetDatabase } from '../../schema.js';
+
+export interface UserRecord {
+  id: number;
+  email: string;
+  passwordHash: string;
+  isActive: boolean;
+  tokenVersion: number;
+}
+
+/** The tables authentication reads; `serve` never creates them (that is `migrate` / `run`). */
+const AUTH_TABLES = ['users', 'user_roles', 'role_permissions', 'permissions'] as const;
+
+/**
+ * Users, their token version and their permissions (users → user_roles → role_permissions →
+ * permissions), read fresh on every request so a revoked role takes effect at once.
+ */
+export class UserStore {
+  readonly #database: Database;
+  readonly #db: Kysely<FoodFleetDatabase>;
+
+  constructor(database: Database) {
+    this.#database = database;
+    this.#db = database.kysely as Kysely<FoodFleetDatabase>;
+  }
+
+  findByEmail(email: string): Promise<UserRecord | undefined> {
+    return this.#guard(() => this.#select().where('email', '=', email).executeTakeFirst());
+  }
+
+  findById(id: number): Promise<UserRecord | undefined> {
+    return this.#guard(() => this.#select().where('id', '=', id).executeTakeFirst());
+  }
+
+  async permissions(userId: number): Promise<Set<string>> {
+    const rows = await this.#guard(() =>
+      this.#db
+        .selectFrom('user_roles as ur')
+        .innerJoin('role_permissions as rp', 'rp.role_id', 'ur.role_id')
+        .innerJoin('permissions as p', 'p.id', 'rp.permission_id')
+        .select('p.name')
+        .distinct()
+        .where('ur.user_id', '=', userId)
+        .execute(),
+    );
+    return new Set(rows.map((row) => row.name));
+  }
+
+  /** Sets the hash and bumps token_version, if nobody changed it since `expectedVersion`. */
+  async changePassword(userId: number, expectedVersion: number, passwordHash: string): Promise<boolean> {
+    const result = await this.#guard(() =>
+      this.#db
+        .updateTable('users')
+        .set({ password_hash: passwordHash, token_version: sql<number>`token_version + 1`, updated_at: sql<Date>`now()` })
+        .where('id', '=', userId)
+        .where('token_version', '=', expectedVersion)
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** The bcrypt cost most stored hashes use, so a login for an unknown email costs the same. */
+  async typicalHashCost(): Promise<number | null> {
+    const row = await this.#guard(() =>
+      this.#db
+        .selectFrom('users')
+        .select([sql<string>`substring(password_hash from 5 for 2)`.as('cost'), (eb) => eb.fn.countAll<string>().as('n')])
+        .where('password_hash', 'like', '$2_$__$%')
+        .groupBy(sql`1`)
+        .orderBy(sql`2`, 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    );
+    const cost = Number(row?.cost);
+    return Number.isInteger(cost) && cost >= 4 && cost <= 31 ? cost : null;
+  }
+
+  /** True when every table authentication needs exists in the configured schema. */
+  async tablesExist(): Promise<boolean> {
+    const names = AUTH_TABLES.map((table) => `${quoteIdent(this.#database.schema)}.${quoteIdent(table)}`);
+    const { rows } = await sql<{ missing: number }>`
+      select count(*)::int as missing from unnest(${names}::text[]) as t(name) where to_regclass(t.name) is null
+    `.execute(this.#database.kysely);
+    return rows[0]?.missing === 0;
+  }
+
+  async #guard<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      if ((await this.tablesExist().catch(() => true)) === false) throw notMigrated(this.#database.schema, error);
+      throw error;
+    }
+  }
+
+  #select() {
+    return this.#db
+      .selectFrom('users')
+      .select(['id', 'email', 'password_hash as passwordHash', 'is_active as isActive', 'token_version as tokenVersion']);
+  }
+}
+
+export function notMigrated(schema: string, cause?: unknown): DatabaseUnavailableError {
+  return new DatabaseUnavailableError(
+    `The FoodFleet tables (users, roles, permissions) do not exist yet in schema "${schema}", so nobody can log in; nothing was changed. ` +
+      'Run `foodfleet-seed migrate` (creates them) or `foodfleet-seed run` (creates and seeds them, including the super-admin) first.',
+    { cause },
+  );
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

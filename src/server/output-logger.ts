@@ -1,0 +1,23 @@
+import type { Output } from '../cli/output.js';
+import type { ServerLogger } from './logger.js';
+
+/**
+ * The server's log through the CLI's Output: masked lines on stderr, or one JSON event per line
+ * with `--log-format json`.
+ */
+export function outputLogger(out: Output): ServerLogger {
+  const emit = (level: 'info' | 'warn' | 'error', event: string, message: string, fields: Record<string, unknown> = {}) => {
+    if (out.logFormat === 'json') out.event(event, { level, message, ...fields });
+    else if (level === 'warn') out.warn(message);
+    else out.info(level === 'error' ? `Error: ${message}` : message);
+  };
+  return {
+    request(entry) {
+      if (out.logFormat === 'json') out.event('request', { ...entry });
+      else out.info(`${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms} ms${entry.user_id === null ? '' : ` user=${entry.user_id}`}`);
+    },
+    info: (event, message, fields) => emit('info', event, message, fields),
+    warn: (event, message, fields) => emit('warn', event, message, fields),
+    error: (event, message, fields) => emit('error', event, message, fields),
+  };
+}

@@ -1,0 +1,93 @@
+import type { Output } from '../cli/output.js';
+import type { Config } from '../config/schema.js';
+import type { Database } from '../db/database.js';
+import { createApp } from './app.js';
+import { createBcryptPool } from './auth/bcrypt-pool.js';
+import type { TokenSecret } from './auth/token-secret.js';
+import { UserStore } from './auth/user-store.js';
+import { systemClock } from './clock.js';
+import type { ServerLogger } from './logger.js';
+import { createOperations } from './operations.js';
+import { startServer } from './start-server.js';
+
+export interface ApiServerRequest {
+  config: Config;
+  production: boolean;
+  database: Database;
+  tokenSecret: TokenSecret;
+  out: Output;
+  logger: ServerLogger;
+  /** Aborted by SIGTERM / SIGINT: stop accepting, let the request in flight finish, return. */
+  stop: AbortSignal;
+}
+
+/**
+ * Serves the API until `stop` fires, then shuts down gracefully: new connections are refused,
+ * requests in flight (a seeding run) get `server.shutdownTimeout` seconds to finish, after which
+ * the run is cancelled and rolled back. Owns the bcrypt workers; the caller owns the database.
+ */
+export async function runApiServer(request: ApiServerRequest): Promise<void> {
+  const { config, database, logger } = request;
+  const runs = new AbortController();
+  const passwords = createBcryptPool();
+  try {
+    const operations = createOperations({ config, production: request.production, database, out: request.out, logger, signal: runs.signal });
+    const app = createApp({
+      database,
+      operations,
+      passwords,
+      clock: systemClock,
+      logger,
+      config: {
+        production: request.production,
+        tokenSecret: request.tokenSecret.key,
+        tokenLifetime: config.server.tokenLifetime,
+        bcryptCost: config.server.bcryptCost,
+        redact: (text) => request.out.redact(text),
+      },
+    });
+    await warnAboutSetup(request, new UserStore(database));
+    const server = await startServer({ fetch: app.fetch, host: config.server.host, port: config.server.port });
+    logger.info('server_listening', `Listening on ${server.url} (${database.description}). Stop with Ctrl-C or SIGTERM.`, { url: server.url });
+    await aborted(request.stop);
+    const grace = config.server.shutdownTimeout;
+    logger.info('server_stopping', `Stopping: refusing new connections; requests in flight get up to ${grace} s to finish…`);
+    const { graceful } = await server.close({
+      graceMs: grace * 1000,
+      onGraceExpired: () => {
+        logger.warn('server_cancelling', `Requests still running after ${grace} s: cancelling them — an open seeding transaction is rolled back.`);
+        runs.abort(new Error('shutdown'));
+        void database.cancelRunning().catch(() => undefined);
+      },
+    });
+    logger.info('server_stopped', graceful ? 'Stopped; every request finished.' : 'Stopped; running work was cancelled and rolled back.', { graceful });
+  } finally {
+    await passwords.close();
+  }
+}
+
+async function warnAboutSetup(request: ApiServerRequest, users: UserStore): Promise<void> {
+  const { config, logger } = request;
+  if (request.tokenSecret.generated) {
+    logger.warn(
+      'token_secret_generated',
+      'No token secret configured (SEED_TOKEN_SECRET / server.tokenSecret): using a random one for this process. Tokens stop working when it restarts and are not shared between instances; set one of at least 32 characters.',
+    );
+  }
+  if (!['127.0.0.1', 'localhost', '::1'].includes(config.server.host)) {
+    logger.warn('server_exposed', `Listening on ${config.server.host}: the API is reachable from the network over plain HTTP. Put it behind a TLS-terminating proxy.`);
+  }
+  const ready = await users.tablesExist().catch(() => null);
+  if (ready === false) {
+    logger.warn('tables_missing', 'The FoodFleet tables do not exist yet, so nobody can log in: run `foodfleet-seed migrate` or `foodfleet-seed run` first.');
+  } else if (ready === null) {
+    logger.warn('database_unavailable', 'The database did not answer; /health says "unavailable" until it does.');
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { timedRun, type TimedRun } from './rss.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI_BIN = path.join(REPO_ROOT, 'bin', 'foodfleet-seed.js');
+
+/** Where a CLI run happens: its folder (with seedrc.json) and a scratch folder for GNU time. */
+export interface CliPlace {
+  cwd: string;
+  scratchDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The environment every measured process starts from: nothing inherited but PATH/HOME/TMPDIR,
+ * so the developer's own DATABASE_URL or AWS settings never leak into a figure.
+ */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+    NO_COLOR: '1',
+    // Stay on loopback: no EC2 metadata probe, no Node-version warning on stderr.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+/** `node bin/foodfleet-seed.js …args` under GNU time. */
+export function runFoodfleet(args: readonly string[], place: CliPlace, timeoutMs = 30 * 60_000): Promise<TimedRun> {
+  return timedRun(process.execPath, [CLI_BIN, ...args], { ...place, timeoutMs });
+}
+
+/** The subcommands `foodfleet-seed --help` lists (how the harness knows backup/restore have landed). */
+export async function cliCommands(scratchDir: string): Promise<Set<string>> {
+  const run = await timedRun(process.execPath, [CLI_BIN, '--help'], { cwd: REPO_ROOT, env: cleanEnv(), scratchDir });
+  if (run.code !== 0) throw new Error(`foodfleet-seed --help exited ${run.code}: ${firstLine(run.stderr)} (did \`npm run build\` pass?)`);
+  const section = run.stdout.split(/^Commands:\s*$/m)[1] ?? '';
+  return new Set([...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!));
+}
+
+/** The text for a comparison whose command has not landed yet. */
+export function notAvailable(command: string): string {
+  return `command not available yet: \`foodfleet-seed ${command}\` is not listed by \`foodfleet-seed --help\``;
+}
+
+/** Throws a one-line error unless the run exited 0. */
+export function expectSuccess(run: TimedRun, what: string): void {
+  if (run.code === 0) return;
+  const json = tryJson<{ error?: { message?: string } }>(run.stdout);
+  const message = json?.error?.message ?? (firstLine(run.stderr) || firstLine(run.stdout) || '(no output)');
+  throw new Error(`${what} exited ${run.code ?? 'by a signal'}: ${message}`);
+}
+
+/** stdout as the one JSON document `--json` promises. */
+export function jsonOutput<T>(run: TimedRun, what: string): T {
+  const json = tryJson<T>(run.stdout);
+  if (json === undefined) throw new Error(`${what} --json did not print one JSON document: ${firstLine(run.stdout) || '(empty)'}`);
+  return json;
+}
+
+function tryJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.slice(0, 300) ?? '';
+}

@@ -1,0 +1,21 @@
+import type { SizeName } from './figures.js';
+
+/** Rows per table of the generated database; each size has 10× the rows of the one before. */
+export interface SizeSpec {
+  customers: number;
+  orders: number;
+  order_events: number;
+}
+
+export const SIZES: Readonly<Record<SizeName, SizeSpec>> = {
+  S: { customers: 1_000, orders: 3_000, order_events: 6_000 },
+  M: { customers: 10_000, orders: 30_000, order_events: 60_000 },
+  L: { customers: 100_000, orders: 300_000, order_events: 600_000 },
+};
+
+/** The generated tables, parents first (the order FKs allow loading them in). */
+export const BENCH_TABLES = ['customers', 'orders', 'order_events'] as const satisfies readonly (keyof SizeSpec)[];
+
+export function totalRows(spec: SizeSpec): number {
+  return BENCH_TABLES.reduce((sum, table) => sum + spec[table], 0);
+}
