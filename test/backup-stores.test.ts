@@ -55,7 +55,7 @@ async function failure(promise: Promise<unknown>): Promise<{ error: SeedError; m
 function s3Config(overrides: Record<string, unknown>): S3Config {
   const s3 = configSchema.parse({ backup: { s3: { bucket: 'placeholder', ...overrides } } }).backup.s3;
   if (!s3) throw new Error('no s3 config');
-  return s3;
+  return { ...s3, prefix: s3.prefix ?? 'database-backups/' };
 }
 
 const BAD_KEYS = ['../escape.json.gz', 'database-backups/../../etc/passwd', '/etc/passwd', 'C:/backups/x', 'a\\b.json.gz', 'a//b.json.gz', 'a/b/', '', '.hidden.json.gz', 'a/./b'];
@@ -238,7 +238,7 @@ describe('S3 store (s3rver over the real protocol)', () => {
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(error.message).toMatch(/bucket "ffs-no-such-bucket" does not exist/);
     expect(error.message).toContain('S3_BUCKET_NAME');
-    expect(error.message).toContain('The backup was not stored.');
+    expect(error.message).toContain('Nothing was stored under this key.');
   });
 
   it('fails clearly, without printing credentials, when the access key is unknown', async () => {
@@ -328,6 +328,7 @@ describe('S3 store against endpoints that do not answer', () => {
       expect(error.code).toBe('STORE_UNAVAILABLE');
       expect(error.message).toContain('no answer');
       expect(error.message).not.toContain(secret);
+      await until(async () => sockets.size === 0, 1000);
     }
   });
 
@@ -337,7 +338,7 @@ describe('S3 store against endpoints that do not answer', () => {
     const { error } = await failure(readAll(stream));
     expect(Date.now() - started).toBeLessThan(4000);
     expect(error.code).toBe('STORE_UNAVAILABLE');
-    expect(error.message).toContain('Reading database-backups/a.json.gz');
+    expect(error.message).toContain('Reading s3://ffs-hang/database-backups/a.json.gz');
     expect(error.message).toContain('no answer');
   });
 

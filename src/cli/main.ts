@@ -8,6 +8,8 @@ import type { CommandContext, GlobalOptions } from './context.js';
  * else. Heavy modules (kysely, pg, PGlite, zod, the AWS SDK) load inside command handlers only.
  */
 async function main(argv: string[]): Promise<void> {
+  // This tool supports Node 20 (engines); the AWS SDK's "Node 22 will be required" notice is noise to an operator.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const jsonRequested = argv.includes('--json');
   const logJson = argv.includes('json') && argv.some((a) => a === '--log-format' || a.startsWith('--log-format='));
   const out = new Output({

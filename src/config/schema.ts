@@ -42,7 +42,7 @@ const s3Schema = z
   .object({
     bucket: z.string().min(3).max(63),
     region: z.string().min(1).default('us-east-1'),
-    prefix: z.string().default('database-backups/'),
+    prefix: z.string().optional().describe('default: backup.prefix'),
     endpoint: z.url().optional(),
     forcePathStyle: z.boolean().default(false),
     sse: z.enum(['AES256', 'aws:kms']).optional(),

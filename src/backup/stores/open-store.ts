@@ -23,7 +23,7 @@ export async function openStore(config: Config, database: Pick<Database, 'kind'>
   const s3 = config.backup.s3;
   if (s3?.bucket) {
     const { createS3Store } = await import('./s3-store.js');
-    return { store: createS3Store(s3, options.credentials ? { credentials: options.credentials } : {}), warnings: [] };
+    return { store: createS3Store({ ...s3, prefix: s3.prefix ?? config.backup.prefix }, options.credentials ? { credentials: options.credentials } : {}), warnings: [] };
   }
   const { createLocalStore } = await import('./local-store.js');
   const store = createLocalStore(config.backup.dir, { prefix: config.backup.prefix });

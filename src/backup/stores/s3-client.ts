@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../config/schema.js';
 
-export type S3Config = NonNullable<Config['backup']['s3']>;
+/** S3 settings with the prefix resolved (`backup.s3.prefix`, else `backup.prefix`). */
+export type S3Config = NonNullable<Config['backup']['s3']> & { prefix: string };
 
 /** Explicit credentials; without them the SDK's standard chain (env, profile, SSO, role) is used. */
 export interface S3Credentials {

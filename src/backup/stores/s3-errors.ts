@@ -15,12 +15,12 @@ const VERB: Record<S3Action, string> = {
   upload: 'Uploading',
   read: 'Reading',
   list: 'Listing backups in',
-  delete: 'Deleting',
+  delete: 'Deleting objects in',
   verify: 'Verifying',
 };
 
 const CONSEQUENCE: Record<S3Action, string> = {
-  upload: 'The backup was not stored.',
+  upload: 'Nothing was stored under this key.',
   read: 'Nothing was changed.',
   list: 'Nothing was changed.',
   delete: 'Objects not reported deleted are still stored; run the command again.',
@@ -45,7 +45,8 @@ export type Interruption = 'timeout' | 'cancelled' | null;
  */
 export function s3Error(error: unknown, action: S3Action, context: S3ErrorContext, key?: string, interruption: Interruption = null): SeedError {
   const { s3 } = context;
-  const where = `${VERB[action]} ${key ? `${key} in ` : ''}${describeBucket(s3)} (${endpointHost(s3)})`;
+  const target = key ? `s3://${s3.bucket}/${key}` : describeBucket(s3);
+  const where = `${VERB[action]} ${target} (${endpointHost(s3)})`;
   if (interruption === 'cancelled') {
     return new CancelledError(`Cancelled: ${where.charAt(0).toLowerCase()}${where.slice(1)} was stopped. ${CONSEQUENCE[action]}`);
   }
@@ -99,11 +100,10 @@ function describeProblem(error: unknown, context: S3ErrorContext, action: S3Acti
 }
 
 function timeoutProblem(s3: S3Config): Problem {
-  return {
-    text:
-      `no answer from ${endpointHost(s3)} within ${s3.timeout} s (backup.s3.timeout / S3_TIMEOUT). Check that backup.s3.endpoint ` +
-      '(S3_ENDPOINT) points at an S3 service and that it is reachable (proxy, firewall); on a slow link raise the timeout.',
-  };
+  const check = s3.endpoint
+    ? 'Check that backup.s3.endpoint (S3_ENDPOINT) points at an S3 service and that it is reachable (proxy, firewall)'
+    : `Check this machine's network access to ${endpointHost(s3)} (proxy, firewall)`;
+  return { text: `no answer from ${endpointHost(s3)} within ${s3.timeout} s (backup.s3.timeout / S3_TIMEOUT). ${check}; on a slow link raise the timeout.` };
 }
 
 /** Belt and braces: SDK messages should not carry credentials, but a message is never allowed to. */

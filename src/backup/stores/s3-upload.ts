@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { PutResult } from '../store.js';
 import { timeoutMsOf } from './s3-client.js';
 import { type S3ErrorContext, s3Error } from './s3-errors.js';
-import { stopAfterAbort } from './stop-after-abort.js';
+import { installRequestGate } from './request-gate.js';
 import { createUploadFeed } from './upload-feed.js';
 
 /**
@@ -33,6 +33,7 @@ export interface UploadRequest {
 export async function streamUpload(request: UploadRequest): Promise<PutResult> {
   const { client, context, params, body, signal } = request;
   const feed = createUploadFeed(body);
+  const closeGate = installRequestGate(client);
   const upload = new Upload({
     client,
     params: { ...params, Body: feed.stream },
@@ -46,8 +47,9 @@ export async function streamUpload(request: UploadRequest): Promise<PutResult> {
   let outcome: 'stalled' | 'cancelled' | null = null;
   const stop = (why: 'stalled' | 'cancelled') => {
     outcome ??= why;
-    // After a stall nothing more is sent; after a cancel the multipart upload may still be aborted.
-    stopAfterAbort(client, why === 'cancelled' ? ['AbortMultipartUploadCommand'] : []);
+    // Nothing more goes out, and what is in flight is cut. A multipart upload left incomplete is
+    // removed by the bucket's AbortIncompleteMultipartUpload lifecycle rule (see README).
+    closeGate();
     void upload.abort();
     client.destroy();
   };
