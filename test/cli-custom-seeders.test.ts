@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, runCli, tempDir, type CliResult, type FreshDatabase } from './support/index.js';
@@ -98,6 +98,13 @@ describe('make <Name>', () => {
     const bad = await runCli(['make', 'not-a-class'], { cwd });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('not-a-class');
+    // Names that could only produce a broken or clashing seeder.
+    for (const taken of ['Seeder', 'Permissions', 'SMSTemplatesSeeder']) {
+      const result = await runCli(['make', taken], { cwd });
+      expect(result.code, taken).toBe(2);
+      expect(result.stderr).toMatch(/is taken/);
+    }
+    expect(readdirSync(path.join(cwd, 'seeders'))).toEqual(['restaurants-seeder.ts']);
 
     await db.query(`create schema ${schema}`);
     await db.query(`create table ${schema}.restaurants (id serial primary key, name text not null unique, description text, address text)`);

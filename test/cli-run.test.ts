@@ -10,7 +10,7 @@ import {
   FIRST_RUN_COUNTS,
   SECOND_RUN_COUNTS,
 } from './support/expected-data.js';
-import { pgEnv, rolePermissions, rowCounts } from './support/seeded-rows.js';
+import { pgEnv, rolePermissions, rowCounts, tablesIn } from './support/seeded-rows.js';
 
 /**
  * `run` against real PostgreSQL: counts, the seeded data, system-role sync, --dry-run, --only,
@@ -302,5 +302,33 @@ describe('run output', () => {
     const failed = await run(['run', '--only', 'Nope'], schema, { NO_COLOR: undefined, TERM: 'xterm-256color' });
     expect(failed.code).toBe(2);
     expect(failed.stderr).not.toMatch(ANSI_ESCAPE);
+  });
+});
+
+describe('migrate (own schema)', () => {
+  const schema = 'migrate';
+
+  it('creates the FoodFleet tables and the tracking table once, with the documented columns', async () => {
+    const first = await run(['migrate', '--json'], schema);
+    expect(first.code, first.stderr).toBe(0);
+    const applied = first.json<{ success: boolean; applied: string[] }>();
+    expect(applied.success).toBe(true);
+    expect(applied.applied.length).toBeGreaterThan(0);
+    const tables = await tablesIn(db, schema);
+    for (const table of ['permissions', 'roles', 'role_permissions', 'users', 'user_roles', 'sms_templates', 'seeder_executions']) {
+      expect(tables).toContain(table);
+    }
+    const columns = async (table: string) =>
+      (await db.query<{ name: string }>('select column_name as name from information_schema.columns where table_schema = $1 and table_name = $2', [schema, table])).map((c) => c.name);
+    expect(await columns('users')).toEqual(expect.arrayContaining(['id', 'email', 'username', 'full_name', 'password_hash', 'is_active', 'is_verified', 'token_version', 'created_at', 'updated_at']));
+    expect(await columns('roles')).toEqual(expect.arrayContaining(['id', 'name', 'description', 'is_system']));
+    expect(await columns('permissions')).toEqual(expect.arrayContaining(['id', 'name', 'resource', 'action', 'description']));
+    expect(await rowCounts(db, schema)).toMatchObject({ permissions: 0, users: 0 });
+
+    const again = await run(['migrate', '--json'], schema);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ applied: string[] }>().applied).toEqual([]);
+    const text = await run(['migrate'], schema);
+    expect(text.stdout).toMatch(/up to date/);
   });
 });

@@ -85,7 +85,8 @@ describe('upsertMany through a custom seeder', () => {
   });
 
   async function bulkRun(): Promise<RunDocument> {
-    const result = await runCli(['run', '--json', '--only', 'BulkSeeder'], { env, timeoutMs: 120_000 });
+    // --no-backup: this is about upsertMany; backups have their own tests.
+    const result = await runCli(['run', '--json', '--no-backup', '--only', 'BulkSeeder'], { env, timeoutMs: 120_000 });
     expect(result.code, result.stderr).toBe(0);
     return result.json<RunDocument>();
   }

@@ -324,6 +324,34 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
     }
   });
 
+  it('X-Forwarded-For is ignored by default (no escaping the throttle by spoofing it), and used with server.trustProxy', async () => {
+    const direct = await startApi({ db });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const headers = { 'x-forwarded-for': `198.51.100.${i}` };
+        expect((await direct.request('POST', '/api/v1/auth/login', { body: { email: `spoof-${i}@nowhere.test`, password: 'x' }, headers })).status).toBe(401);
+      }
+      const blocked = await direct.request('POST', '/api/v1/auth/login', { body: { email: 'other@nowhere.test', password: 'x' }, headers: { 'x-forwarded-for': '198.51.100.99' } });
+      expect(blocked.status).toBe(429);
+    } finally {
+      await direct.close();
+    }
+    const proxied = await startApi({ db, settings: { trustProxy: true } });
+    try {
+      // The last entry is the one the proxy appended; earlier ones are whatever the client claimed.
+      for (let i = 0; i < 5; i++) {
+        const headers = { 'x-forwarded-for': `10.0.0.${i}, 203.0.113.5` };
+        expect((await proxied.request('POST', '/api/v1/auth/login', { body: { email: `proxied-${i}@nowhere.test`, password: 'x' }, headers })).status).toBe(401);
+      }
+      const sameClient = await proxied.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD }, headers: { 'x-forwarded-for': '203.0.113.5' } });
+      expect(sameClient.status).toBe(429);
+      const otherClient = await proxied.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD }, headers: { 'x-forwarded-for': '203.0.113.6' } });
+      expect(otherClient.status).toBe(200);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('5 failures from one client address across emails → 429 for any email', async () => {
     const throttled = await startApi({ db });
     try {

@@ -63,7 +63,9 @@ export async function backupBeforeSeeding(request: BackupBeforeSeeding): Promise
  * and a one-line summary otherwise.
  */
 export async function createBackupReporter(out: Output, executionId: number): Promise<BackupEvents> {
-  const ora = out.interactive ? (await import('ora')).default : null;
+  // A pseudo-terminal without a width (some CI runners) would make ora redraw an ever-growing block.
+  const width = (out.stderr as { columns?: number }).columns ?? 0;
+  const ora = out.interactive && width > 0 ? (await import('ora')).default : null;
   const spinner = ora ? ora({ text: 'Backing up…', stream: out.stderr }) : null;
   let lastDraw = 0;
   const started = Date.now();

@@ -64,7 +64,9 @@ export async function resetDatabase(deps: ResetDeps, options: ResetOptions = {})
       const references = await checkReferences(database, names, cascade);
       if (references.length > 0) cascadeNotes.push(cascadeWarning(references));
       const outcome = await backupFirst(deps, executionId, options.backup !== false);
-      return { ...outcome, warnings: [...outcome.warnings, ...cascadeNotes] };
+      const warnings = [...outcome.warnings, ...cascadeNotes];
+      for (const warning of warnings) deps.events.warning(warning);
+      return { ...outcome, warnings };
     },
     insideTransaction: async (trx) => {
       const db = kyselyQueryable(trx);

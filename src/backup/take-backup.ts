@@ -11,7 +11,7 @@ import type { BackupStore } from './store.js';
 import { openStore } from './stores/open-store.js';
 import { backupDocument } from './writer/backup-document.js';
 import { buildMetadata } from './writer/metadata.js';
-import { uploadDocument } from './writer/upload-document.js';
+import { uploadDocument, type UploadOutcome } from './writer/upload-document.js';
 
 /** Progress of one backup, for a terminal, JSON events or an HTTP job (all optional). */
 export interface BackupEvents {
@@ -79,19 +79,8 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
       });
     });
     uploaded = true;
-    const manifest: BackupManifest = {
-      format_version: FORMAT_VERSION,
-      key,
-      created_at: createdAt.toISOString(),
-      execution_id: executionId,
-      taken_by: request.takenBy,
-      size: outcome.size,
-      sha256: outcome.sha256,
-      uncompressed_size: outcome.uncompressedSize,
-      tables: counts,
-    };
     signal?.throwIfAborted();
-    await store.putSmall(manifestKeyOf(key), `${JSON.stringify(manifest, null, 2)}\n`);
+    const manifest = await writeManifest(store, { key, createdAt, executionId, takenBy: request.takenBy, outcome, tables: counts });
     const result: BackupResult = { key, size: manifest.size, sha256: manifest.sha256, uncompressed_size: manifest.uncompressed_size, tables: counts, created_at: manifest.created_at, manifest };
     events?.completed?.(result);
     return result;
@@ -102,6 +91,26 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
     events?.failed?.(failure);
     throw failure;
   }
+}
+
+/** The manifest makes the backup complete, so it is written only once the object is stored and verified. */
+async function writeManifest(
+  store: BackupStore,
+  backup: { key: string; createdAt: Date; executionId: number; takenBy: BackupManifest['taken_by']; outcome: UploadOutcome; tables: Record<string, number> },
+): Promise<BackupManifest> {
+  const manifest: BackupManifest = {
+    format_version: FORMAT_VERSION,
+    key: backup.key,
+    created_at: backup.createdAt.toISOString(),
+    execution_id: backup.executionId,
+    taken_by: backup.takenBy,
+    size: backup.outcome.size,
+    sha256: backup.outcome.sha256,
+    uncompressed_size: backup.outcome.uncompressedSize,
+    tables: backup.tables,
+  };
+  await store.putSmall(manifestKeyOf(backup.key), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
 }
 
 /**

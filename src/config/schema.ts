@@ -75,6 +75,8 @@ const serverSchema = z
     bcryptCost: z.number().int().min(4).max(15).default(10),
     // Under Kubernetes' default 30 s termination grace, so a cancelled run rolls back before SIGKILL.
     shutdownTimeout: seconds.default(25),
+    // Behind a reverse proxy every client has the proxy's address: trust its X-Forwarded-For.
+    trustProxy: z.boolean().default(false),
   })
   .strict();
 

@@ -25,7 +25,14 @@ export function principalOf(c: AppContext): Principal {
   return principal;
 }
 
-/** The peer address (no X-Forwarded-For: it is client-controlled unless a trusted proxy sets it). */
-export function clientAddress(c: AppContext): string {
-  return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+/**
+ * The client's address for login throttling: the peer, or — with `server.trustProxy`, behind one
+ * reverse proxy — the last X-Forwarded-For entry, the one that proxy appended (earlier entries are
+ * whatever the client sent).
+ */
+export function clientAddress(c: AppContext, trustProxy: boolean): string {
+  const peer = c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
+  if (!trustProxy) return peer;
+  const forwarded = c.req.header('x-forwarded-for')?.split(',').map((s) => s.trim()).filter(Boolean);
+  return forwarded?.at(-1) ?? peer;
 }

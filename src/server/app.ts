@@ -26,6 +26,8 @@ export interface AppSettings {
   tokenLifetime: number;
   /** bcrypt cost for new password hashes (`server.bcryptCost`). */
   bcryptCost: number;
+  /** Behind a reverse proxy: the client address comes from X-Forwarded-For (`server.trustProxy`). */
+  trustProxy?: boolean;
   /** Login throttling (default 5 failures per 15 minutes, per email and per client address). */
   throttle?: ThrottleOptions;
   /** Masks known secrets in error details (default: unchanged). */
@@ -51,7 +53,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const tokens = new TokenService({ secret: config.tokenSecret, lifetimeSeconds: config.tokenLifetime, clock });
   const throttle = new LoginThrottle(clock, config.throttle);
   const dummyHash = dummyHashSource(users, passwords, config.bcryptCost);
-  const auth = { users, tokens, passwords, throttle, dummyHash, production: config.production, bcryptCost: config.bcryptCost };
+  const auth = { users, tokens, passwords, throttle, dummyHash, production: config.production, bcryptCost: config.bcryptCost, trustProxy: config.trustProxy ?? false };
 
   // Not strict: the guide calls both /api/v1/seeders/ and /api/v1/seeders.
   return new Hono<AppEnv>({ strict: false })

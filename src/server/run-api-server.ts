@@ -43,6 +43,7 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
         tokenSecret: request.tokenSecret.key,
         tokenLifetime: config.server.tokenLifetime,
         bcryptCost: config.server.bcryptCost,
+        trustProxy: config.server.trustProxy,
         redact: (text) => request.out.redact(text),
       },
     });
@@ -75,7 +76,7 @@ async function warnAboutSetup(request: ApiServerRequest, users: UserStore): Prom
     );
   }
   if (!['127.0.0.1', 'localhost', '::1'].includes(config.server.host)) {
-    logger.warn('server_exposed', `Listening on ${config.server.host}: the API is reachable from the network over plain HTTP. Put it behind a TLS-terminating proxy.`);
+    logger.warn('server_exposed', `Binding ${config.server.host}: the API will be reachable from the network over plain HTTP. Put it behind a TLS-terminating proxy.`);
   }
   const ready = await users.tablesExist().catch(() => null);
   if (ready === false) {

@@ -29,14 +29,14 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   };
 }
 
-/** `node bin/foodfleet-seed.js …args` under GNU time. */
-export function runFoodfleet(args: readonly string[], place: CliPlace, timeoutMs = 30 * 60_000): Promise<TimedRun> {
+/** `node bin/foodfleet-seed.js …args` under GNU time, killed after `timeoutMs`. */
+export function runFoodfleet(args: readonly string[], place: CliPlace, timeoutMs: number): Promise<TimedRun> {
   return timedRun(process.execPath, [CLI_BIN, ...args], { ...place, timeoutMs });
 }
 
 /** The subcommands `foodfleet-seed --help` lists (how the harness knows backup/restore have landed). */
 export async function cliCommands(scratchDir: string): Promise<Set<string>> {
-  const run = await timedRun(process.execPath, [CLI_BIN, '--help'], { cwd: REPO_ROOT, env: cleanEnv(), scratchDir });
+  const run = await timedRun(process.execPath, [CLI_BIN, '--help'], { cwd: REPO_ROOT, env: cleanEnv(), scratchDir, timeoutMs: 60_000 });
   if (run.code !== 0) throw new Error(`foodfleet-seed --help exited ${run.code}: ${firstLine(run.stderr)} (did \`npm run build\` pass?)`);
   const section = run.stdout.split(/^Commands:\s*$/m)[1] ?? '';
   return new Set([...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!));
@@ -49,6 +49,7 @@ export function notAvailable(command: string): string {
 
 /** Throws a one-line error unless the run exited 0. */
 export function expectSuccess(run: TimedRun, what: string): void {
+  if (run.timedOut) throw new Error(`${what} did not finish within its time limit and was killed (${(run.wallMs / 1000).toFixed(0)} s); last output: ${lastLine(run.stderr) || lastLine(run.stdout) || '(none)'}`);
   if (run.code === 0) return;
   const json = tryJson<{ error?: { message?: string } }>(run.stdout);
   const message = json?.error?.message ?? (firstLine(run.stderr) || firstLine(run.stdout) || '(no output)');
@@ -68,6 +69,10 @@ function tryJson<T>(text: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1)?.slice(0, 300) ?? '';
 }
 
 export function firstLine(text: string): string {

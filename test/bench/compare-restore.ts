@@ -2,12 +2,12 @@ import { notAvailable } from './cli.js';
 import type { SizeContext } from './context.js';
 import { missingFigure, ratioFigure, series, type Figure } from './figures.js';
 import { interleave } from './measure.js';
-import { ensureBackupKey, ensureDump, foodfleetRestore, pgRestore } from './tool-runs.js';
+import { ensureBackupKey, ensureDump, expectIdentical, foodfleetRestore, pgRestore } from './tool-runs.js';
 
 /**
  * Comparison 2: `foodfleet-seed restore --key K --no-backup --yes` vs `pg_restore --data-only
  * --single-transaction`, each into the same emptied tables (emptied untimed before every run,
- * every row counted after it).
+ * every row counted after it; after each tool's warm-up every row and sequence compared).
  */
 export async function compareRestore(ctx: SizeContext): Promise<Figure[]> {
   const base = { comparison: 2 as const, size: ctx.size, id: 'restore_vs_pg_restore', title: 'restore into emptied tables vs `pg_restore --data-only --single-transaction` (wall)' };
@@ -18,7 +18,9 @@ export async function compareRestore(ctx: SizeContext): Promise<Figure[]> {
   const key = await ensureBackupKey(ctx);
   await ensureDump(ctx);
   await foodfleetRestore(ctx, key);
+  await expectIdentical(ctx, 'foodfleet-seed restore');
   await pgRestore(ctx);
+  await expectIdentical(ctx, 'pg_restore');
 
   const samples = await interleave(
     ctx.runs,

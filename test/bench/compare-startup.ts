@@ -9,7 +9,7 @@ const MIN_ROUNDS = 20;
 
 /** Comparison 5: `foodfleet-seed --help` vs `node -e 0` (the CLI's own start-up cost). */
 export async function compareStartup(ctx: BenchContext): Promise<Figure[]> {
-  const place = { cwd: REPO_ROOT, env: cleanEnv(), scratchDir: ctx.scratchDir };
+  const place = { cwd: REPO_ROOT, env: cleanEnv(), scratchDir: ctx.scratchDir, timeoutMs: 60_000 };
   const node = async () => {
     const run = await timedRun(process.execPath, ['-e', '0'], place);
     expectSuccess(run, 'node -e 0');

@@ -10,6 +10,8 @@ import { timedRun } from './rss.js';
 import { BENCH_SEEDER, TRIVIAL_SEEDER, seederTiming, writeBenchSeeders, type SeederTiming } from './seeder-files.js';
 
 const SEED = 20_240_601;
+/** One seeder run or one \copy of 100 k rows takes seconds; a hung one is killed after this. */
+const RUN_TIMEOUT_MS = 600_000;
 
 interface RunJson {
   results?: { seeders?: Record<string, { created?: number; updated?: number }> };
@@ -44,7 +46,7 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
   const n = ctx.seedRows;
   const truncate = () => withClient(url, (client) => client.query('truncate bench_items restart identity'));
   const seed = async (name: string, expect?: 'created' | 'unchanged'): Promise<{ ms: number; timing: SeederTiming | null }> => {
-    const run = await runFoodfleet(['run', '--only', name, '--no-backup', '--json'], place);
+    const run = await runFoodfleet(['run', '--only', name, '--no-backup', '--json'], place, RUN_TIMEOUT_MS);
     expectSuccess(run, `foodfleet-seed run --only ${name}`);
     const json = jsonOutput<RunJson>(run, 'foodfleet-seed run');
     const counts = json.results?.seeders?.[name];
@@ -57,7 +59,7 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
     return { ms: run.wallMs, timing: seederTiming(json.warnings) };
   };
   const psql = async (command: string) => {
-    const run = await timedRun('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command], place);
+    const run = await timedRun('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command], { ...place, timeoutMs: RUN_TIMEOUT_MS });
     expectSuccess(run, 'psql');
     return run.wallMs;
   };

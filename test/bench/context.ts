@@ -22,14 +22,18 @@ export interface BenchContext {
 export interface SizeContext extends BenchContext {
   size: SizeName;
   spec: SizeSpec;
+  /** Limit for one tool run at this size (see RUN_TIMEOUT_MS). */
+  timeoutMs: number;
   /** The generated database. */
   url: string;
+  /** Digest of the generated rows and sequences (generator.fingerprint), checked after restores. */
+  fingerprint: string;
   /** Working folder of the CLI runs for this size (holds seedrc.json pointing backup.dir below it). */
   sizeDir: string;
   backupDir: string;
   dumpFile: string;
   /** Made by comparison 1 and reused by 2 (or made by 2 when 1 is not run). */
-  artifacts: { backupKey: string | null; dumpReady: boolean };
+  artifacts: { backupKey: string | null; dumpReady: boolean; backupFailure: string | null };
   /** Peak RSS samples (kB) of the timed CLI runs, for comparison 3. */
   rss: { backup: number[]; restore: number[] };
 }

@@ -191,3 +191,20 @@ export async function settle(client: pg.Client): Promise<void> {
   await client.query(`vacuum (analyze) ${BENCH_TABLES.join(', ')}`);
   await client.query('checkpoint');
 }
+
+/**
+ * A digest of every row (in id order) and every identity sequence's state: equal digests mean a
+ * restore brought back exactly what was generated. One md5 per row first keeps the server's
+ * memory small at size L.
+ */
+export async function fingerprint(client: pg.Client): Promise<string> {
+  const parts: string[] = [];
+  for (const table of BENCH_TABLES) {
+    const rows = await client.query<{ digest: string | null }>(`select md5(string_agg(md5(t::text), '' order by t.id)) as digest from ${table} as t`);
+    const sequence = await client.query<{ state: string }>(
+      `select last_value || ':' || is_called as state from ${`${table}_id_seq`}`,
+    );
+    parts.push(`${table}=${rows.rows[0]?.digest ?? 'empty'}/${sequence.rows[0]?.state ?? '?'}`);
+  }
+  return parts.join(' ');
+}

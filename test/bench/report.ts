@@ -18,6 +18,8 @@ export interface BenchReport {
   started_at: string;
   finished_at: string;
   command: string;
+  /** Commit of the code measured (see revision.ts). */
+  source: string;
   runs: number;
   machine: MachineInfo;
   sizes: Partial<Record<SizeName, SizeData>>;
@@ -38,12 +40,12 @@ export function markdown(report: BenchReport): string {
   const lines = [
     `Measured ${report.finished_at.slice(0, 10)} on ${m.cores} cores (${m.cpu_model}), ${(m.memory_bytes / 2 ** 30).toFixed(1)} GiB RAM, ` +
       `Node ${m.node}, PostgreSQL ${m.postgres_server} with ${m.pg_dump.replace(/^pg_dump /, 'pg_dump ')}. ` +
-      `Each figure is the median of ${report.runs} runs (start-up: ≥ 20), contenders interleaved A B A B.`,
+      `Code: ${report.source}. Each figure is the median of ${report.runs} runs (start-up: ≥ 20), contenders interleaved A B A B.`,
     '',
     ...Object.entries(report.sizes).map(
       ([size, d]) => `- ${size}: ${d.total_rows.toLocaleString('en-US')} rows (${Object.entries(d.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}), ${formatBytes(d.table_bytes)} of table data (${formatBytes(d.total_bytes)} with indexes)`,
     ),
-    '',
+    ...(Object.keys(report.sizes).length > 0 ? [''] : []),
     '| # | Figure | Size | foodfleet-seed | Yardstick | Ratio / value | Bar | Verdict |',
     '|---|---|---|---|---|---|---|---|',
     ...report.figures.map(row),

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -11,6 +12,8 @@ export interface TimedRun {
   /** Peak resident set size in kB (`Maximum resident set size` of GNU time -v), null if unknown. */
   peakRssKb: number | null;
   code: number | null;
+  /** Killed because it ran past `timeoutMs`. */
+  timedOut: boolean;
   stdout: string;
   stderr: string;
 }
@@ -73,7 +76,14 @@ function spawnAndWait(
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killTree(child.pid);
+          }, options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
       stopWatching?.();
@@ -83,9 +93,31 @@ function spawnAndWait(
       const wallMs = performance.now() - started;
       clearTimeout(timer);
       stopWatching?.();
-      resolve({ wallMs, code, stdout, stderr });
+      resolve({ wallMs, code, timedOut, stdout, stderr });
     });
   });
+}
+
+/**
+ * SIGKILLs a process and everything below it. Killing GNU time alone would orphan the measured
+ * process (and a hung CLI may not answer SIGTERM), so walk /proc's children lists first.
+ */
+function killTree(pid: number | undefined): void {
+  if (pid === undefined) return;
+  for (const child of childrenOf(pid)) killTree(child);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** kB → MB (10^6 bytes), as the bar "≤ 150 MB" is read. */

@@ -11,6 +11,7 @@ import { adminUrl, BENCH_DATABASES, describeUrl, dropDatabase } from './database
 import type { Figure } from './figures.js';
 import { machineInfo, toolProblems } from './machine.js';
 import { buildReport, markdown, type BenchReport } from './report.js';
+import { sourceRevision } from './revision.js';
 import { s3Service } from './s3.js';
 import { guarded, runSize } from './size-run.js';
 
@@ -39,12 +40,24 @@ async function main(argv: readonly string[]): Promise<number> {
   await mkdir(scratchDir);
   const s3 = s3Service();
   const startedAt = new Date().toISOString();
+  const cleanUp = async () => {
+    await s3.stop();
+    await Promise.all(Object.values(BENCH_DATABASES).map((name) => dropDatabase(admin, name).catch(() => undefined)));
+    await rm(workDir, { recursive: true, force: true });
+  };
+  // Ctrl-C reaches the measured processes too (same process group); drop what we made, then go.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`\n${signal}: stopping; dropping the bench databases and the temp folder…`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const commands = await cliCommands(scratchDir);
     log(`foodfleet-seed commands: ${[...commands].join(', ')}; server ${describeUrl(admin)} (PostgreSQL ${machine.postgres_server})`);
     const ctx: BenchContext = { admin, runs: args.runs, workDir, scratchDir, commands, seedRows: args.seedRows, s3, log };
     const { figures, sizes } = await runAll(ctx, args);
-    const report = buildReport({ started_at: startedAt, finished_at: new Date().toISOString(), command: commandLine(argv), runs: args.runs, machine, sizes, figures });
+    const report = buildReport({ started_at: startedAt, finished_at: new Date().toISOString(), command: commandLine(argv), source: sourceRevision(), runs: args.runs, machine, sizes, figures });
     process.stdout.write(`${markdown(report)}\n`);
     if (args.out) {
       await writeFile(args.out, `${JSON.stringify(report, null, 2)}\n`);
@@ -52,9 +65,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } finally {
-    await s3.stop();
-    await Promise.all(Object.values(BENCH_DATABASES).map((name) => dropDatabase(admin, name).catch(() => undefined)));
-    await rm(workDir, { recursive: true, force: true });
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanUp();
   }
 }
 

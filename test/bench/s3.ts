@@ -17,6 +17,8 @@ export function s3Service(): S3Service {
     async bucketEnv(name) {
       running ??= startS3();
       const server = await running;
+      // The harness's own S3 client (bucket creation) would warn on stderr about Node 20 otherwise.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const { CreateBucketCommand, S3Client } = await import('@aws-sdk/client-s3');
       const client = new S3Client({
         endpoint: server.endpoint,

@@ -7,10 +7,10 @@ import { compareS3 } from './compare-s3.js';
 import type { BenchContext, SizeContext } from './context.js';
 import { BENCH_DATABASES, dropDatabase, recreateDatabase, withClient } from './databases.js';
 import { missingFigure, type Figure, type SizeName } from './figures.js';
-import { createSchema, generate, settle, tableStats } from './generator.js';
+import { createSchema, fingerprint, generate, settle, tableStats } from './generator.js';
 import { formatBytes, formatMs } from './measure.js';
 import type { SizeData } from './report.js';
-import { SIZES, totalRows } from './sizes.js';
+import { RUN_TIMEOUT_MS, SIZES, totalRows } from './sizes.js';
 
 const DATA_SEED = 42;
 
@@ -37,7 +37,7 @@ export async function runSize(ctx: BenchContext, size: SizeName, selected: Reado
       await createSchema(client);
       await generate(client, SIZES[size], DATA_SEED);
       await settle(client);
-      return tableStats(client);
+      return { ...(await tableStats(client)), fingerprint: await fingerprint(client) };
     });
     const data: SizeData = { rows: stats.rows, total_rows: totalRows(SIZES[size]), table_bytes: stats.tableBytes, total_bytes: stats.totalBytes, generate_ms: performance.now() - started };
     ctx.log(`[${size}] ${formatBytes(stats.tableBytes)} of table data in ${formatMs(data.generate_ms)}`);
@@ -46,11 +46,13 @@ export async function runSize(ctx: BenchContext, size: SizeName, selected: Reado
       ...ctx,
       size,
       spec: SIZES[size],
+      timeoutMs: RUN_TIMEOUT_MS[size],
       url,
+      fingerprint: stats.fingerprint,
       sizeDir,
       backupDir,
       dumpFile: path.join(sizeDir, 'bench.dump'),
-      artifacts: { backupKey: null, dumpReady: false },
+      artifacts: { backupKey: null, dumpReady: false, backupFailure: null },
       rss: { backup: [], restore: [] },
     };
     const figures: Figure[] = [];

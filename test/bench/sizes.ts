@@ -13,6 +13,12 @@ export const SIZES: Readonly<Record<SizeName, SizeSpec>> = {
   L: { customers: 100_000, orders: 300_000, order_events: 600_000 },
 };
 
+/**
+ * How long one tool run (a backup, a restore, pg_dump, …) may take before it is killed and the
+ * figure reported FAILED, so a hung command cannot stall the harness. Generous: ≈ 20× the expected time.
+ */
+export const RUN_TIMEOUT_MS: Readonly<Record<SizeName, number>> = { S: 120_000, M: 300_000, L: 1_800_000 };
+
 /** The generated tables, parents first (the order FKs allow loading them in). */
 export const BENCH_TABLES = ['customers', 'orders', 'order_events'] as const satisfies readonly (keyof SizeSpec)[];
 

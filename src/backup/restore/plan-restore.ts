@@ -64,7 +64,7 @@ export function planRestore(input: PlanInput): RestorePlan {
   for (const table of metadata.tables) {
     const rows = manifest.tables[table.name];
     if (rows === undefined) problems.push(`the metadata declares table "${printable(table.name)}", which the manifest does not list`);
-    const plan = planTable(table, live, input.toolTables, problems, warnings);
+    const plan = planTable(table, live, metadata.schema, input.toolTables, problems, warnings);
     if (plan) tables.push({ ...plan, rows: rows ?? 0 });
   }
   const sequences = metadata.sequences.flatMap((sequence) => planSequence(sequence, live.sequences, problems));
@@ -79,6 +79,7 @@ export function planRestore(input: PlanInput): RestorePlan {
 function planTable(
   table: BackupMetadata['tables'][number],
   live: LiveSchema,
+  backupSchema: string,
   toolTables: readonly string[],
   problems: string[],
   warnings: string[],
@@ -103,7 +104,7 @@ function planTable(
     const liveColumn = liveColumns.get(column.name);
     if (!liveColumn) problems.push(`column "${name}"."${printable(column.name)}" does not exist in the live table`);
     else if (liveColumn.generated) problems.push(`column "${name}"."${printable(column.name)}" is a generated column now; it cannot take restored values`);
-    else if (liveColumn.type !== column.type) {
+    else if (!sameType(liveColumn.type, column.type, [live.schema, backupSchema])) {
       warnings.push(`column "${name}"."${column.name}" was ${column.type} when the backup was taken and is ${liveColumn.type} now; its values are loaded as ${liveColumn.type}`);
     }
   }
@@ -134,6 +135,20 @@ function planSequence(sequence: BackupMetadata['sequences'][number], live: reado
     return [];
   }
   return [{ oid: match.oid, name: match.name, lastValue: sequence.last_value, isCalled: sequence.is_called }];
+}
+
+/**
+ * `format_type` qualifies a type with its schema only when that schema is not on the session's
+ * search_path, so `public.mpaa_rating` and `mpaa_rating` are the same type here.
+ */
+function sameType(a: string, b: string, schemas: readonly string[]): boolean {
+  const strip = (type: string) => {
+    for (const schema of schemas) {
+      for (const prefix of [`${schema}.`, `"${schema.replace(/"/g, '""')}".`]) if (type.startsWith(prefix)) return type.slice(prefix.length);
+    }
+    return type;
+  };
+  return strip(a) === strip(b);
 }
 
 /** The relation name of `regclass` text (`public.foo_id_seq`, `"Odd.Name"`), unquoted. */

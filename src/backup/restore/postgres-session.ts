@@ -6,6 +6,8 @@ import type { CopyWriter, LoadSession } from './load-session.js';
 import { copyTextLine } from './copy-text.js';
 import { quoteIdent } from './quote.js';
 
+const COPY_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /**
  * A dedicated pooled client for the restore: the load is one COPY FROM STDIN per table, the
  * fastest way into PostgreSQL (what pg_restore does), fed each value's text form as is.
@@ -32,7 +34,8 @@ function postgresSession(client: pg.PoolClient): LoadSession {
       return result.rows as R[];
     },
     copyIn(table, columns) {
-      const stream = client.query(copyFrom(`copy ${table} (${columns.map(quoteIdent).join(', ')}) from stdin`));
+      // A few MB of buffer let parsing the backup overlap with the server's work on what was sent.
+      const stream = client.query(copyFrom(`copy ${table} (${columns.map(quoteIdent).join(', ')}) from stdin`, { highWaterMark: COPY_BUFFER_BYTES }));
       let failure: Error | undefined;
       let ended = false;
       // Keep a server-side error (bad value, cancel) from becoming an unhandled 'error' event.

@@ -30,89 +30,106 @@ interface TableShape {
  * Checks a backup document token by token (stream-json's packed tokens) without building its
  * rows: the metadata entry comes first and is valid; then exactly the tables it lists, in its
  * order, each an array of objects holding every listed column once, each value a string or null.
- * Memory stays bounded by the metadata and one row's column names.
+ * Memory stays bounded by the metadata and one row's column names. Synchronous on purpose: a
+ * stream per token costs more than the check itself.
  */
-export async function checkDocument(tokens: AsyncIterable<Token>): Promise<CheckedDocument> {
-  let state: State = { at: 'start' };
-  let metadata: BackupMetadata | null = null;
-  let remaining: Array<{ name: string; columns: string[] }> = [];
-  const tables: Record<string, number> = {};
-  for await (const token of tokens) {
+export class DocumentChecker {
+  #state: State = { at: 'start' };
+  #metadata: BackupMetadata | null = null;
+  #remaining: Array<{ name: string; columns: string[] }> = [];
+  readonly #tables: Record<string, number> = {};
+
+  push(token: Token): void {
+    const state = this.#state;
     switch (state.at) {
       case 'start':
         expect(token.name === 'startObject', 'the document is not a JSON object');
-        state = { at: 'top' };
+        this.#state = { at: 'top' };
         break;
       case 'top':
-        if (token.name === 'endObject') {
-          expect(metadata !== null, `the document has no "${METADATA_KEY}" metadata entry`);
-          expect(remaining.length === 0, `table "${remaining[0]?.name}" is listed in the metadata but missing from the document`);
-          state = { at: 'end' };
-          break;
-        }
-        expect(token.name === 'keyValue', 'unexpected token at the top level');
-        if (metadata === null) {
-          expect(token.value === METADATA_KEY, `the first entry is "${printable(token.value)}", not the "${METADATA_KEY}" metadata`);
-          state = { at: 'metadata', assembler: new Assembler() };
-          break;
-        }
-        state = { at: 'table-start', table: nextTable(token.value, remaining) };
-        remaining = remaining.slice(1);
+        this.#top(token);
         break;
       case 'metadata':
         state.assembler.consume(token);
         if (state.assembler.done) {
-          metadata = parseMetadata(state.assembler.current);
-          remaining = metadata.tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => c.name) }));
-          state = { at: 'top' };
+          this.#metadata = parseMetadata(state.assembler.current);
+          this.#remaining = this.#metadata.tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => c.name) }));
+          this.#state = { at: 'top' };
         }
         break;
       case 'table-start':
         expect(token.name === 'startArray', `table "${state.table.name}" is not an array of rows`);
-        state = { at: 'rows', table: state.table };
+        this.#state = { at: 'rows', table: state.table };
         break;
       case 'rows':
         if (token.name === 'endArray') {
-          tables[state.table.name] = state.table.rows;
-          state = { at: 'top' };
+          this.#tables[state.table.name] = state.table.rows;
+          this.#state = { at: 'top' };
           break;
         }
-        expect(token.name === 'startObject', `row ${state.table.rows + 1} of table "${state.table.name}" is not an object`);
-        state = { at: 'row', table: state.table, seen: new Set(), column: null };
+        if (token.name !== 'startObject') throw new DocumentProblem(`row ${state.table.rows + 1} of table "${state.table.name}" is not an object`);
+        this.#state = { at: 'row', table: state.table, seen: new Set(), column: null };
         break;
       case 'row':
-        state = rowToken(state, token);
+        this.#state = rowToken(state, token);
         break;
       case 'end':
         throw new DocumentProblem('unexpected content after the end of the document');
     }
   }
-  expect(state.at === 'end', 'the document ends early (truncated)');
-  return { metadata: metadata as BackupMetadata, tables };
+
+  /** Call once every token was pushed. */
+  finish(): CheckedDocument {
+    expect(this.#state.at === 'end', 'the document ends early (truncated)');
+    return { metadata: this.#metadata as BackupMetadata, tables: this.#tables };
+  }
+
+  #top(token: Token): void {
+    if (token.name === 'endObject') {
+      expect(this.#metadata !== null, `the document has no "${METADATA_KEY}" metadata entry`);
+      const missing = this.#remaining[0];
+      expect(missing === undefined, `table "${missing?.name}" is listed in the metadata but missing from the document`);
+      this.#state = { at: 'end' };
+      return;
+    }
+    expect(token.name === 'keyValue', 'unexpected token at the top level');
+    if (this.#metadata === null) {
+      expect(token.value === METADATA_KEY, `the first entry is "${printable(token.value)}", not the "${METADATA_KEY}" metadata`);
+      this.#state = { at: 'metadata', assembler: new Assembler() };
+      return;
+    }
+    this.#state = { at: 'table-start', table: nextTable(token.value, this.#remaining) };
+    this.#remaining = this.#remaining.slice(1);
+  }
 }
 
+// Called for every token of every row: messages are built only when something is wrong.
 function rowToken(state: Extract<State, { at: 'row' }>, token: Token): State {
   const { table } = state;
-  const where = `row ${table.rows + 1} of table "${table.name}"`;
+  const where = () => `row ${table.rows + 1} of table "${table.name}"`;
   if (state.column === null) {
     if (token.name === 'endObject') {
-      const missing = [...table.columns].find((c) => !state.seen.has(c));
-      expect(missing === undefined, `${where} lacks column "${printable(missing ?? '')}"`);
+      // `seen` holds only listed columns, each once: equal sizes mean every column is there.
+      if (state.seen.size !== table.columns.size) {
+        const missing = [...table.columns].find((c) => !state.seen.has(c)) ?? '';
+        throw new DocumentProblem(`${where()} lacks column "${printable(missing)}"`);
+      }
       table.rows += 1;
       return { at: 'rows', table };
     }
-    expect(token.name === 'keyValue', `${where} is malformed`);
+    if (token.name !== 'keyValue') throw new DocumentProblem(`${where()} is malformed`);
     const column = token.value;
-    expect(table.columns.has(column), `${where} has column "${printable(column)}", which the metadata does not list`);
-    expect(!state.seen.has(column), `${where} has column "${printable(column)}" twice`);
+    if (!table.columns.has(column)) throw new DocumentProblem(`${where()} has column "${printable(column)}", which the metadata does not list`);
+    if (state.seen.has(column)) throw new DocumentProblem(`${where()} has column "${printable(column)}" twice`);
     state.seen.add(column);
-    return { ...state, column };
+    state.column = column;
+    return state;
   }
-  expect(
-    token.name === 'stringValue' || token.name === 'nullValue',
-    `${where}, column "${printable(state.column)}": expected a string (PostgreSQL text form) or null, found ${describe(token)}`,
-  );
-  return { ...state, column: null };
+  if (token.name !== 'stringValue' && token.name !== 'nullValue') {
+    throw new DocumentProblem(`${where()}, column "${printable(state.column)}": expected a string (PostgreSQL text form) or null, found ${describe(token)}`);
+  }
+  state.column = null;
+  return state;
 }
 
 function nextTable(name: string, remaining: ReadonlyArray<{ name: string; columns: string[] }>): TableShape {

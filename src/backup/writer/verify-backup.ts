@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { parser } from 'stream-json';
-import type { Token } from 'stream-json/parser.js';
+import { jsonParser, type Token } from 'stream-json/parser.js';
 import { CancelledError, OperationError, SeedError } from '../../errors.js';
 import type { CatalogItem } from '../catalog.js';
 import type { BackupStore } from '../store.js';
-import { checkDocument, DocumentProblem, type CheckedDocument } from './check-document.js';
+import { DocumentChecker, DocumentProblem, type CheckedDocument } from './check-document.js';
 
 export interface VerifyReport {
   key: string;
@@ -101,19 +101,18 @@ async function readAndCheck(raw: Readable, expectedSize: number, uncompressedLim
       else callback(null, chunk);
     },
   });
-  const tokens = parser.asStream({ streamValues: false });
   let document: CheckedDocument | null = null;
-  const decoding = Promise.all([
-    pipeline(feed, createGunzip(), limit, tokens),
-    checkDocument(tokens as AsyncIterable<Token>).then((checked) => (document = checked)),
-  ]).then(
-    () => null,
+  const checker = new DocumentChecker();
+  const decoding = pipeline(feed, createGunzip(), limit, tokenizingSink(checker)).then(
+    () => {
+      document = checker.finish();
+      return null;
+    },
     (error: unknown) => {
       feed.destroy();
-      tokens.destroy();
       return decodeProblem(error);
     },
-  );
+  ).catch((error: unknown) => decodeProblem(error));
   let problem: string | null = null;
   void decoding.then((p) => (problem ??= p));
   let oversized = false;
@@ -138,6 +137,43 @@ async function readAndCheck(raw: Readable, expectedSize: number, uncompressedLim
   }
   problem = await decoding;
   return { size, sha256: hash.digest('hex'), oversized, uncompressed, document, problem: oversized ? null : problem };
+}
+
+/** stream-chain's "no value" marker, which also tells the tokenizer the input has ended. */
+const NONE = Symbol.for('object-stream.none');
+type Tokenizer = (input: string | symbol) => { values: Token[] } | symbol;
+
+/**
+ * Feeds text to stream-json's tokenizer and its tokens straight to the checker, synchronously:
+ * an object-mode stream per token would cost more than the parsing itself.
+ */
+function tokenizingSink(checker: DocumentChecker): Writable {
+  const tokenize = jsonParser({ streamValues: false }) as unknown as Tokenizer;
+  const decoder = new StringDecoder('utf8');
+  const feed = (input: string | symbol): void => {
+    if (input === '') return;
+    const out = tokenize(input);
+    if (typeof out !== 'symbol') for (const token of out.values) checker.push(token);
+  };
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      try {
+        feed(decoder.write(chunk));
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+    final(callback) {
+      try {
+        feed(decoder.end());
+        feed(NONE);
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
+    },
+  });
 }
 
 class LimitExceeded extends Error {

@@ -79,11 +79,17 @@ export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags
 }
 
 function pruneSummary(targets: readonly PruneTarget[], dryRun: boolean, kept: number, store: string): string {
-  if (targets.length === 0) return `Nothing to prune in ${store}; ${kept} complete backups kept.`;
+  const backups = plural(kept, 'complete backup');
+  if (targets.length === 0) return `Nothing to prune in ${store}; ${backups} kept.`;
   const rows = targets.map((t) => [t.key, t.created_at ?? '', formatBytes(t.size), t.reason]);
-  const head = dryRun ? `Would delete ${targets.length} objects from ${store}:` : `Deleted ${targets.length} objects from ${store}:`;
-  const tail = dryRun ? `Nothing was deleted. Re-run with --yes to delete them (${kept} complete backups stay).` : `${kept} complete backups kept.`;
+  const objects = plural(targets.length, 'object');
+  const head = dryRun ? `Would delete ${objects} from ${store}:` : `Deleted ${objects} from ${store}:`;
+  const tail = dryRun ? `Nothing was deleted. Re-run with --yes to delete them (${backups} stay).` : `${backups} kept.`;
   return [head, table(['Key', 'Created', 'Size', 'Reason'], rows), tail].join('\n');
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** `30d`, `12h`, `2w` → milliseconds. */

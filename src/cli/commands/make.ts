@@ -11,6 +11,12 @@ export async function makeCommand(ctx: CommandContext, name: string, flags: { fo
     throw new UsageError(`"${name}" is not a valid seeder class name: use PascalCase letters and digits, e.g. RestaurantsSeeder.`);
   }
   const className = name.endsWith('Seeder') ? name : `${name}Seeder`;
+  // `Seeder` would shadow the base class it extends; a built-in's name would clash on the next run.
+  const { builtInSeeders } = await import('../../../seeds/index.js');
+  const taken = ['Seeder', ...builtInSeeders().map((seeder) => seeder.name)];
+  if (taken.includes(className)) {
+    throw new UsageError(`"${className}" is taken (${className === 'Seeder' ? 'the base class' : 'a built-in seeder'}); nothing was written. Choose another name, e.g. RestaurantsSeeder.`);
+  }
   const { config } = loadCommandConfig(ctx);
   const file = join(config.seeders.dir, `${kebab(className)}.ts`);
   if (existsSync(file) && !flags.force) {

@@ -10,11 +10,14 @@ import type { UserStore } from './user-store.js';
 export function dummyHashSource(users: UserStore, passwords: PasswordHasher, fallbackCost: number): () => Promise<string> {
   let pending: Promise<string> | undefined;
   return () => {
-    pending ??= (async () => {
-      const cost = (await users.typicalHashCost()) ?? fallbackCost;
-      return passwords.hash(randomBytes(18).toString('base64'), cost);
-    })();
-    pending.catch(() => (pending = undefined));
+    if (!pending) {
+      pending = (async () => {
+        const cost = (await users.typicalHashCost()) ?? fallbackCost;
+        return passwords.hash(randomBytes(18).toString('base64'), cost);
+      })();
+      // A failure (database down) is retried by the next login rather than remembered.
+      pending.catch(() => (pending = undefined));
+    }
     return pending;
   };
 }

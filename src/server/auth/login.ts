@@ -12,6 +12,8 @@ export interface LoginDeps {
   throttle: LoginThrottle;
   dummyHash: () => Promise<string>;
   production: boolean;
+  /** Read the client address from X-Forwarded-For (`server.trustProxy`). */
+  trustProxy: boolean;
 }
 
 export interface LoginResponse {

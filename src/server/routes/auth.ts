@@ -13,7 +13,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .post('/login', async (c) => {
       const body = await readJsonBody(c, loginBody);
-      return c.json(await login(deps, body, clientAddress(c)));
+      return c.json(await login(deps, body, clientAddress(c, deps.trustProxy)));
     })
     .post('/password/change', authenticate(deps), async (c) => {
       const body = await readJsonBody(c, passwordChangeBody);
