@@ -36,7 +36,7 @@ export async function migrateAll(database: Database): Promise<MigrationOutcome> 
 
 async function migrateSet(database: Database, name: keyof typeof SETS): Promise<MigrationOutcome> {
   const set = SETS[name];
-  await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
+  await ensureSchema(database);
   const migrator = new Migrator({
     db: database.kysely,
     provider: { getMigrations: async () => set.migrations },
@@ -54,4 +54,10 @@ async function migrateSet(database: Database, name: keyof typeof SETS): Promise<
 
 function appliedNames(results: MigrationResultSet['results']): string[] {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: check first. */
+async function ensureSchema(database: Database): Promise<void> {
+  const { rows } = await sql<{ found: number }>`select 1 as found from pg_namespace where nspname = ${database.schema}`.execute(database.kysely);
+  if (rows.length === 0) await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
 }

@@ -34,7 +34,7 @@ export async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<
       source: 'cli',
       redact: (text) => ctx.out.redact(text),
       beforeSeeding: (executionId) =>
-        backupBeforeSeeding({ config, database, executionId, enabled: flags.backup !== false && !flags.dryRun, required: Boolean(flags.requireBackup), out: ctx.out }),
+        backupBeforeSeeding({ config, database, executionId, enabled: flags.backup !== false && !flags.dryRun, required: Boolean(flags.requireBackup), out: ctx.out, signal: ctx.signal }),
     });
   });
   ctx.out.result(result, () => summary(result));
