@@ -270,38 +270,42 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
     const attempt = async (email: string) => {
       const started = performance.now();
       const response = await fresh.request('POST', '/api/v1/auth/login', { body: { email, password: 'Wrong-Password-1!' } });
-      return { ms: performance.now() - started, status: response.status, body: response.body, auth: response.headers.get('www-authenticate') };
+      return { ms: performance.now() - started, answer: [response.status, response.body, response.headers.get('www-authenticate')] };
     };
     await attempt('warm-up@nowhere.test'); // makes the dummy hash once
     const known: number[] = [];
     const unknown: number[] = [];
-    let sample: { known?: unknown; unknown?: unknown } = {};
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const a = await attempt(SUPERADMIN_EMAIL);
       const b = await attempt(`nobody-${i}@nowhere.test`);
+      expect(b.answer).toEqual(a.answer);
       known.push(a.ms);
       unknown.push(b.ms);
-      sample = { known: [a.status, a.body, a.auth], unknown: [b.status, b.body, b.auth] };
     }
-    expect(sample.unknown).toEqual(sample.known);
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[1] as number;
+    // Interleaved pairs and medians: this machine is shared and noisy, so only a ratio is asserted.
+    // Without the dummy hash an unknown email answers ~50× faster (no bcrypt at all).
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[2] as number;
     const ratio = median(unknown) / median(known);
-    expect(ratio, `unknown ${median(unknown)} ms vs known ${median(known)} ms`).toBeGreaterThan(0.6);
-    expect(ratio).toBeLessThan(1.6);
+    expect(ratio, `unknown ${median(unknown)} ms vs known ${median(known)} ms`).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
   });
 
   it('/health answers while several logins (bcrypt cost 12) are in flight', async () => {
-    const logins = Array.from({ length: 6 }, () => fresh.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = performance.now();
+    const finished: string[] = [];
+    const logins = Array.from({ length: 6 }, (_, i) =>
+      fresh.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } }).then((response) => {
+        finished.push(`login ${i}`);
+        return response;
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const health = await fresh.request('GET', '/health');
-    const healthMs = performance.now() - started;
-    const loginsSettled = await Promise.all(logins);
-    const loginsMs = performance.now() - started;
+    finished.push('health');
+    const settled = await Promise.all(logins);
     expect(health.status).toBe(200);
-    expect(loginsSettled.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
-    expect(healthMs, `health took ${healthMs} ms while logins took ${loginsMs} ms`).toBeLessThan(150);
-    expect(loginsMs).toBeGreaterThan(healthMs * 3);
+    expect(settled.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    // bcrypt runs in worker threads: /health does not queue behind ~6 × 285 ms of hashing.
+    expect(finished.indexOf('health'), finished.join(', ')).toBeLessThanOrEqual(1);
   });
 
   it('5 failures for one email → 429 with Retry-After, even with the right password; then the window passes', async () => {

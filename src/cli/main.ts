@@ -11,7 +11,7 @@ async function main(argv: string[]): Promise<void> {
   // This tool supports Node 20 (engines); the AWS SDK's "Node 22 will be required" notice is noise to an operator.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const jsonRequested = argv.includes('--json');
-  const logJson = argv.includes('json') && argv.some((a) => a === '--log-format' || a.startsWith('--log-format='));
+  const logJson = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
   const out = new Output({
     json: jsonRequested,
     logFormat: logJson || process.env.SEED_LOG_FORMAT === 'json' ? 'json' : 'text',
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<void> {
     signals += 1;
     // A second Ctrl-C means "now": PostgreSQL still rolls back the open transaction.
     if (signals > 1) process.exit(130);
-    out.info(`Received ${signal}: cancelling — the open transaction will be rolled back…`);
+    out.info(`Received ${signal}: stopping…`);
     controller.abort(new Error(signal));
     for (const handler of cancelHandlers) void handler().catch(() => undefined);
   };
@@ -43,12 +43,15 @@ async function main(argv: string[]): Promise<void> {
     stdinIsTTY: Boolean(process.stdin.isTTY),
   });
 
+  // With --log-format json, stderr carries only JSON events: commander's own error text is
+  // replaced by the `error` event reportError emits.
+  const output = { writeErr: (text: string) => void (out.logFormat === 'json' || process.stderr.write(text)) };
   try {
     if (argv.length === 0) {
-      buildProgram(makeContext).outputHelp();
+      buildProgram(makeContext, output).outputHelp();
       return;
     }
-    await buildProgram(makeContext).parseAsync(argv, { from: 'user' });
+    await buildProgram(makeContext, output).parseAsync(argv, { from: 'user' });
   } catch (error) {
     process.exitCode = reportError(error, out);
   } finally {

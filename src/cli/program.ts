@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import type { CommandContext, GlobalOptions } from './context.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -10,8 +10,10 @@ type Handler = (ctx: CommandContext, ...args: any[]) => Promise<void>;
  * Declares the commands. Each action imports its module only when it runs, so `--help` and
  * `--version` answer without loading kysely, pg, PGlite, zod or the AWS SDK.
  */
-export function buildProgram(makeContext: (globals: GlobalOptions) => CommandContext): Command {
+export function buildProgram(makeContext: (globals: GlobalOptions) => CommandContext, output: OutputConfiguration = {}): Command {
   const program = new Command('foodfleet-seed')
+    // Set before the subcommands are declared: they inherit it.
+    .configureOutput(output)
     .description('Bring a FoodFleet PostgreSQL database to a known baseline, safely and repeatably — and take it back to an earlier state.')
     .version(pkg.version, '-V, --version')
     .exitOverride()
