@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'RESTORE_FAILED'
   | 'STORE_UNAVAILABLE'
   | 'CONFIRMATION_REQUIRED'
+  | 'RESET_REFUSED'
   | 'OPERATION_FAILED';
 
 export const EXIT_CODES = {

@@ -96,9 +96,9 @@ async function checkReferences(database: Database, names: readonly string[], cas
 function refuseIfReferenced(references: readonly Reference[]): void {
   if (references.length === 0) return;
   throw new OperationError(
-    'OPERATION_FAILED',
+    'RESET_REFUSED',
     `Reset refused: rows in other tables reference the tables it would empty — ${describe(references)}. Nothing was changed. ` +
-      'Delete or re-point those rows first, or pass --cascade to empty those tables too (TRUNCATE … CASCADE).',
+      'Delete or re-point those rows first, or pass --cascade (API: "cascade": true) to empty those tables too (TRUNCATE … CASCADE).',
   );
 }
 

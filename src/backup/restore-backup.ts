@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/database.js';
+import type { ExecutionTracker } from '../tracking/executions.js';
 import { withExecution } from '../tracking/with-execution.js';
 import type { CatalogItem } from './catalog.js';
 import { checkBackup, planAgainstLive, streamBackup } from './restore/check-backup.js';
@@ -95,9 +96,9 @@ interface RunOptions {
 }
 
 async function runRestore(deps: RestoreDeps, item: CatalogItem, run: RunOptions): Promise<RestoreResult> {
-  const { database, store, events, signal } = deps;
+  const { events } = deps;
   return withExecution(
-    database,
+    deps.database,
     {
       command: run.command,
       triggeredBy: deps.triggeredBy,
@@ -112,42 +113,56 @@ async function runRestore(deps: RestoreDeps, item: CatalogItem, run: RunOptions)
       events.started({ executionId: id, command: run.command, key: item.key });
       let stage: RestoreStage = 'check';
       try {
-        const checked = await checkBackup(database, store, item, signal);
-        for (const warning of checked.plan.warnings) events.warning(warning);
-        stage = 'safety-backup';
-        let safetyKey: string | null = null;
+        const checked = await checkBackup(deps.database, deps.store, item, deps.signal);
         const warnings = [...checked.plan.warnings];
-        if (run.backup && deps.config.backup.enabled) {
-          const safety = await takeAndRecordBackup({ database, store, executionId: id, takenBy: run.command, config: deps.config, signal, events: await backupEventsFor(deps.backupEvents, id), tracker });
-          safetyKey = safety.key;
-        } else {
-          await tracker.recordBackup(id, { key: null, status: 'skipped' });
-          const why = run.backup ? 'backup.enabled is false in the config' : '--no-backup was given';
-          warnings.push(`No safety backup was taken (${why}): this ${run.command} cannot be rolled back.`);
-          events.warning(warnings[warnings.length - 1] as string);
+        for (const warning of warnings) events.warning(warning);
+        stage = 'safety-backup';
+        const safety = await safetyBackup(deps, run, id, tracker);
+        if (safety.warning) {
+          warnings.push(safety.warning);
+          events.warning(safety.warning);
         }
-        signal.throwIfAborted();
+        deps.signal.throwIfAborted();
         stage = 'load';
-        const outcome = await withLoadSession(database, (session) =>
-          loadBackup({
-            session,
-            schema: database.schema,
-            events: streamBackup(store, item, signal),
-            plan: (metadata) => planAgainstLive(session, database.schema, item, metadata),
-            signal,
-            lockTimeoutMs: (deps.lockTimeoutSeconds ?? deps.config.lockTimeout) * 1000,
-            onProgress: (p) => events.progress({ executionId: id, table: p.table, rows: p.rows, bytes: p.compressedBytes }),
-          }),
-        );
+        const tables = await loadInOneTransaction(deps, item, id);
         await tracker.recordRestoredKey(id, item.key);
-        const result: RestoreResult = { success: true, execution_id: id, key: item.key, tables: outcome.tables, safety_backup_key: safetyKey, warnings };
-        events.completed({ executionId: id, command: run.command, key: item.key, tables: outcome.tables, safetyBackupKey: safetyKey, durationMs: Math.round(performance.now() - started) });
-        return { value: result, results: { key: item.key, tables: outcome.tables, safety_backup_key: safetyKey, warnings } };
+        events.completed({ executionId: id, command: run.command, key: item.key, tables, safetyBackupKey: safety.key, durationMs: Math.round(performance.now() - started) });
+        const result: RestoreResult = { success: true, execution_id: id, key: item.key, tables, safety_backup_key: safety.key, warnings };
+        return { value: result, results: { key: item.key, tables, safety_backup_key: safety.key, warnings } };
       } catch (error) {
-        const failure = restoreFailure(error, { stage, key: item.key, command: run.command, signal });
+        const failure = restoreFailure(error, { stage, key: item.key, command: run.command, signal: deps.signal });
         events.failed({ executionId: id, command: run.command, key: item.key, error: failure.message });
         throw failure;
       }
     },
   );
+}
+
+/** The backup taken first, recorded on the execution so `rollback <id>` finds it; skipped on request. */
+async function safetyBackup(deps: RestoreDeps, run: RunOptions, executionId: number, tracker: ExecutionTracker): Promise<{ key: string | null; warning?: string }> {
+  if (run.backup && deps.config.backup.enabled) {
+    const events = await backupEventsFor(deps.backupEvents, executionId);
+    const result = await takeAndRecordBackup({ database: deps.database, store: deps.store, executionId, takenBy: run.command, config: deps.config, signal: deps.signal, events, tracker });
+    return { key: result.key };
+  }
+  await tracker.recordBackup(executionId, { key: null, status: 'skipped' });
+  const why = run.backup ? 'backup.enabled is false in the config' : '--no-backup was given';
+  return { key: null, warning: `No safety backup was taken (${why}): this ${run.command} cannot be rolled back.` };
+}
+
+/** Streams the backup into the database on a session of its own; returns rows restored per table. */
+async function loadInOneTransaction(deps: RestoreDeps, item: CatalogItem, executionId: number): Promise<Record<string, number>> {
+  const { database, events } = deps;
+  const outcome = await withLoadSession(database, (session) =>
+    loadBackup({
+      session,
+      schema: database.schema,
+      events: streamBackup(deps.store, item, deps.signal),
+      plan: (metadata) => planAgainstLive(session, database.schema, item, metadata),
+      signal: deps.signal,
+      lockTimeoutMs: (deps.lockTimeoutSeconds ?? deps.config.lockTimeout) * 1000,
+      onProgress: (p) => events.progress({ executionId, table: p.table, rows: p.rows, bytes: p.compressedBytes }),
+    }),
+  );
+  return outcome.tables;
 }

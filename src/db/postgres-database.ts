@@ -50,6 +50,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     },
     async close() {
       await kysely.destroy();
+      // Kysely only ends a pool it has used; a command that failed before its first query would
+      // otherwise keep the process alive for the pool's idle timeout.
+      if (!pool.ended) await pool.end().catch(() => undefined);
     },
   };
 }

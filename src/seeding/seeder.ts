@@ -143,7 +143,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     const spec = toSpec(table, Object.keys(first), options);
     for (const batch of chunks(rows as readonly Row[], batchSize(Object.keys(first).length))) {
       this.context.signal.throwIfAborted();
-      const changed = await upsertBatch(this.db as unknown as Kysely<any>, spec, batch);
+      const changed = await upsertBatch(this.db as unknown as Kysely<any>, spec, batch, { returnRows: false });
       const created = changed.filter((r) => r.inserted).length;
       totals.created += created;
       totals.updated += changed.length - created;

@@ -24,9 +24,9 @@ export interface UpsertedRow {
  * One INSERT … ON CONFLICT statement for a batch. An existing row is only rewritten when a value
  * differs (IS DISTINCT FROM), so unchanged rows are neither returned nor counted.
  */
-export async function upsertBatch(db: Kysely<any>, spec: UpsertSpec, rows: readonly Row[]): Promise<UpsertedRow[]> {
+export async function upsertBatch(db: Kysely<any>, spec: UpsertSpec, rows: readonly Row[], options: { returnRows?: boolean } = {}): Promise<UpsertedRow[]> {
   const updateColumns = spec.update === 'none' ? [] : spec.update.filter((c) => !spec.conflict.includes(c));
-  const result = await db
+  const query = db
     .insertInto(spec.table)
     .values(rows as Row[])
     .onConflict((oc) => {
@@ -36,10 +36,10 @@ export async function upsertBatch(db: Kysely<any>, spec: UpsertSpec, rows: reado
       for (const column of updateColumns) set[column] = sql.ref(`excluded.${column}`);
       if (spec.touch && !updateColumns.includes(spec.touch)) set[spec.touch] = sql`now()`;
       return target.doUpdateSet(set).where(distinct(spec.table, updateColumns));
-    })
-    .returningAll()
-    .returning(sql<boolean>`(xmax = 0)`.as('__inserted'))
-    .execute();
+    });
+  const inserted = sql<boolean>`(xmax = 0)`.as('__inserted');
+  // Bulk callers only count: reading every row back (dates, jsonb, arrays) costs more than the insert.
+  const result: Row[] = options.returnRows === false ? await query.returning(inserted).execute() : await query.returningAll().returning(inserted).execute();
   return result.map(({ __inserted, ...row }) => ({ row, inserted: Boolean(__inserted) }));
 }
 

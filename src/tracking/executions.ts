@@ -115,6 +115,8 @@ export class ExecutionTracker {
   }
 
   async get(id: number): Promise<ExecutionDocument | null> {
+    // Ids are PostgreSQL integers: a larger number cannot exist (and would fail the query).
+    if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) return null;
     const row = await this.#db.selectFrom('seeder_executions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toExecutionDocument(row) : null;
   }

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import { LockedError, SeedError } from '../errors.js';
-import { ExecutionTracker, type NewExecution } from './executions.js';
+import { ExecutionTracker, type Finish, type NewExecution } from './executions.js';
 import { migrateTracking } from '../migrations/migrate.js';
 import type { Redact } from './redact-record.js';
 
@@ -40,14 +40,26 @@ export async function withExecution<T>(
     await tracker.markInterrupted(id);
     await tracker.setStatus(id, 'running');
     const outcome = await body({ id, tracker });
-    await tracker.finish(id, { status: 'completed', results: outcome.results });
+    await finishOnce(tracker, id, { status: 'completed', results: outcome.results });
     return outcome.value;
   } catch (error) {
     const results = error instanceof SeedError ? (error as SeedError & { results?: unknown }).results : undefined;
-    await tracker.finish(id, { status: 'failed', results, error: { message: (error as Error).message, stack: (error as Error).stack } }).catch(() => undefined);
+    await finishOnce(tracker, id, { status: 'failed', results, error: { message: (error as Error).message, stack: (error as Error).stack } }).catch(() => undefined);
     if (error instanceof SeedError) error.executionId = id;
     throw error;
   } finally {
     await release();
+  }
+}
+
+/**
+ * Writes the final status, retrying once: Ctrl-C cancels the statements this process has running
+ * at that moment, and that can be this very write.
+ */
+async function finishOnce(tracker: ExecutionTracker, id: number, finish: Finish): Promise<void> {
+  try {
+    await tracker.finish(id, finish);
+  } catch {
+    await tracker.finish(id, finish);
   }
 }

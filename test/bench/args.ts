@@ -3,7 +3,7 @@ import { SIZE_NAMES, type SizeName } from './figures.js';
 export interface BenchArgs {
   /** Sizes to run, in order (`--size S,M,L` runs L once and adds the L/S memory ratio). */
   sizes: SizeName[];
-  /** Runs per figure (≥ 3); `--help` vs `node -e 0` uses at least 10. */
+  /** Runs per figure (≥ 3); `--help` vs `node -e 0` uses at least 20. */
   runs: number;
   /** Which comparisons (1–6) to run; default all. */
   comparisons: Set<number>;

@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { timedRun, type TimedRun } from './rss.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI_BIN = path.join(REPO_ROOT, 'bin', 'foodfleet-seed.js');
-
-/** Where a CLI run happens: its folder (with seedrc.json) and a scratch folder for GNU time. */
+/** Where a CLI run happens: which build, its folder (with seedrc.json), a scratch folder for GNU time. */
 export interface CliPlace {
+  /** bin/foodfleet-seed.js of the snapshot being measured (snapshot.ts). */
+  bin: string;
   cwd: string;
   scratchDir: string;
   env: NodeJS.ProcessEnv;
@@ -31,12 +30,12 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /** `node bin/foodfleet-seed.js …args` under GNU time, killed after `timeoutMs`. */
 export function runFoodfleet(args: readonly string[], place: CliPlace, timeoutMs: number): Promise<TimedRun> {
-  return timedRun(process.execPath, [CLI_BIN, ...args], { ...place, timeoutMs });
+  return timedRun(process.execPath, [place.bin, ...args], { ...place, timeoutMs });
 }
 
 /** The subcommands `foodfleet-seed --help` lists (how the harness knows backup/restore have landed). */
-export async function cliCommands(scratchDir: string): Promise<Set<string>> {
-  const run = await timedRun(process.execPath, [CLI_BIN, '--help'], { cwd: REPO_ROOT, env: cleanEnv(), scratchDir, timeoutMs: 60_000 });
+export async function cliCommands(bin: string, scratchDir: string): Promise<Set<string>> {
+  const run = await timedRun(process.execPath, [bin, '--help'], { cwd: REPO_ROOT, env: cleanEnv(), scratchDir, timeoutMs: 60_000 });
   if (run.code !== 0) throw new Error(`foodfleet-seed --help exited ${run.code}: ${firstLine(run.stderr)} (did \`npm run build\` pass?)`);
   const section = run.stdout.split(/^Commands:\s*$/m)[1] ?? '';
   return new Set([...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!));

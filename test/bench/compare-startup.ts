@@ -1,4 +1,4 @@
-import { CLI_BIN, REPO_ROOT, cleanEnv, expectSuccess } from './cli.js';
+import { REPO_ROOT, cleanEnv, expectSuccess } from './cli.js';
 import type { BenchContext } from './context.js';
 import { ratioFigure, series, type Figure } from './figures.js';
 import { interleave } from './measure.js';
@@ -16,7 +16,7 @@ export async function compareStartup(ctx: BenchContext): Promise<Figure[]> {
     return run.wallMs;
   };
   const help = async () => {
-    const run = await timedRun(process.execPath, [CLI_BIN, '--help'], place);
+    const run = await timedRun(process.execPath, [ctx.cliBin, '--help'], place);
     expectSuccess(run, 'foodfleet-seed --help');
     if (!run.stdout.includes('Usage:')) throw new Error('foodfleet-seed --help printed no usage');
     return run.wallMs;

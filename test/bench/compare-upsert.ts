@@ -35,7 +35,7 @@ export async function compareUpsert(ctx: BenchContext): Promise<Figure[]> {
     await writeBenchSeeders(seedersDir, ctx.seedRows, SEED);
     await writeItemsCsv(csv, benchItemRows(ctx.seedRows, SEED));
     await writeFile(path.join(dir, 'seedrc.json'), JSON.stringify({ seeders: { dir: seedersDir } }, null, 2));
-    const place: CliPlace = { cwd: dir, env: cleanEnv({ DATABASE_URL: url }), scratchDir: ctx.scratchDir };
+    const place: CliPlace = { bin: ctx.cliBin, cwd: dir, env: cleanEnv({ DATABASE_URL: url }), scratchDir: ctx.scratchDir };
     return await measure(ctx, url, place, csv);
   } finally {
     await dropDatabase(ctx.admin, BENCH_DATABASES.seed);

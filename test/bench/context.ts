@@ -11,6 +11,8 @@ export interface BenchContext {
   workDir: string;
   /** Where GNU time writes its reports. */
   scratchDir: string;
+  /** bin/foodfleet-seed.js of the build snapshot every run uses (snapshot.ts). */
+  cliBin: string;
   /** Subcommands the built CLI lists in --help. */
   commands: ReadonlySet<string>;
   seedRows: number;

@@ -13,6 +13,7 @@ import { machineInfo, toolProblems } from './machine.js';
 import { buildReport, markdown, type BenchReport } from './report.js';
 import { sourceRevision } from './revision.js';
 import { s3Service } from './s3.js';
+import { snapshotPackage } from './snapshot.js';
 import { guarded, runSize } from './size-run.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -53,11 +54,13 @@ async function main(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const commands = await cliCommands(scratchDir);
+    const cliBin = await snapshotPackage(path.join(workDir, 'package'));
+    const source = sourceRevision();
+    const commands = await cliCommands(cliBin, scratchDir);
     log(`foodfleet-seed commands: ${[...commands].join(', ')}; server ${describeUrl(admin)} (PostgreSQL ${machine.postgres_server})`);
-    const ctx: BenchContext = { admin, runs: args.runs, workDir, scratchDir, commands, seedRows: args.seedRows, s3, log };
+    const ctx: BenchContext = { admin, runs: args.runs, workDir, scratchDir, cliBin, commands, seedRows: args.seedRows, s3, log };
     const { figures, sizes } = await runAll(ctx, args);
-    const report = buildReport({ started_at: startedAt, finished_at: new Date().toISOString(), command: commandLine(argv), source: sourceRevision(), runs: args.runs, machine, sizes, figures });
+    const report = buildReport({ started_at: startedAt, finished_at: new Date().toISOString(), command: commandLine(argv), source, runs: args.runs, machine, sizes, figures });
     process.stdout.write(`${markdown(report)}\n`);
     if (args.out) {
       await writeFile(args.out, `${JSON.stringify(report, null, 2)}\n`);

@@ -15,7 +15,7 @@ export interface ToolRun {
 }
 
 export function cliPlace(ctx: SizeContext, env: Record<string, string> = {}): CliPlace & { timeoutMs: number } {
-  return { cwd: ctx.sizeDir, env: cleanEnv({ DATABASE_URL: ctx.url, ...env }), scratchDir: ctx.scratchDir, timeoutMs: ctx.timeoutMs };
+  return { bin: ctx.cliBin, cwd: ctx.sizeDir, env: cleanEnv({ DATABASE_URL: ctx.url, ...env }), scratchDir: ctx.scratchDir, timeoutMs: ctx.timeoutMs };
 }
 
 /**

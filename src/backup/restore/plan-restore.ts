@@ -70,6 +70,7 @@ export function planRestore(input: PlanInput): RestorePlan {
   const sequences = metadata.sequences.flatMap((sequence) => planSequence(sequence, live.sequences, problems));
   if (problems.length > 0) throw new PlanProblems(problems);
 
+  if (metadata.schema !== live.schema) warnings.push(`the backup was taken from schema "${printable(metadata.schema)}" and is restored into schema "${live.schema}"`);
   const restored = new Set(tables.map((t) => t.name));
   const untouched = [...live.tables.values()].filter((t) => !t.isPartition && !restored.has(t.name) && !input.toolTables.includes(t.name)).map((t) => t.name);
   if (untouched.length > 0) warnings.push(`tables not in the backup are left as they are: ${untouched.join(', ')}`);

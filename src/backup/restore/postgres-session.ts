@@ -6,7 +6,7 @@ import type { CopyWriter, LoadSession } from './load-session.js';
 import { copyTextLine } from './copy-text.js';
 import { quoteIdent } from './quote.js';
 
-const COPY_BUFFER_BYTES = 4 * 1024 * 1024;
+const COPY_BUFFER_BYTES = 256 * 1024;
 
 /**
  * A dedicated pooled client for the restore: the load is one COPY FROM STDIN per table, the

@@ -29,7 +29,7 @@ export function restoreFailure(error: unknown, context: FailureContext): SeedErr
     return new CancelledError(`The ${context.command} of ${key} was cancelled. ${unchanged}`);
   }
   if (error instanceof BackupReadError || error instanceof PlanProblems) {
-    const what = error instanceof PlanProblems ? 'does not fit the live schema' : 'is damaged or not a foodfleet-seed backup';
+    const what = error instanceof PlanProblems ? 'cannot be restored into this database' : 'is damaged or not a foodfleet-seed backup';
     return new OperationError(
       'BACKUP_INVALID',
       oneLine(`Backup ${key} ${what}: ${error.message}. ${unchanged} Pick another backup (foodfleet-seed backups) or check it with: foodfleet-seed backups verify --key ${key}`),

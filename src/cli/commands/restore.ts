@@ -11,7 +11,6 @@ import type { CatalogItem } from '../../backup/catalog.js';
 import { createBackupReporter, formatBytes } from '../../backup/before-seeding.js';
 import { resolveRestoreTarget, restoreBackup, type RestoreDeps, type RestoreEvents, type RestoreResult } from '../../backup/restore-backup.js';
 import { openStore } from '../../backup/stores/open-store.js';
-import type { BackupStore } from '../../backup/store.js';
 
 export interface RestoreFlags {
   key?: string;
@@ -31,13 +30,14 @@ export async function restoreCommand(ctx: CommandContext, flags: RestoreFlags): 
   const result = await withRestoreDeps(ctx, config, async (deps) => {
     const item = await resolveRestoreTarget(deps.database, deps.store, { key: flags.key, executionId: flags.execution });
     await confirmOnTerminal(ctx, flags.yes, describeRestore('Restore', item, deps.database));
-    return restoreBackup(deps, { key: flags.key, executionId: flags.execution, backup: flags.backup, resolved: item });
+    const restored = await restoreBackup(deps, { key: flags.key, executionId: flags.execution, backup: flags.backup, resolved: item });
+    return { ...restored, warnings: [...deps.storeWarnings, ...restored.warnings] };
   });
   ctx.out.result(result, () => restoreSummary('Restored', result));
 }
 
 /** Opens the database and the store and builds what the core needs, closing both afterwards. */
-export async function withRestoreDeps<T>(ctx: CommandContext, config: Config, fn: (deps: RestoreDeps & { store: BackupStore }) => Promise<T>): Promise<T> {
+export async function withRestoreDeps<T>(ctx: CommandContext, config: Config, fn: (deps: RestoreDeps & { storeWarnings: string[] }) => Promise<T>): Promise<T> {
   return usingDatabase(config, async (database) => {
     ctx.onCancel(() => database.cancelRunning());
     const opened = await openStore(config, database);
@@ -52,6 +52,7 @@ export async function withRestoreDeps<T>(ctx: CommandContext, config: Config, fn
       triggeredBy: cliTrigger(),
       source: 'cli',
       redact: (text) => ctx.out.redact(text),
+      storeWarnings: opened.warnings,
     });
   });
 }
@@ -90,27 +91,28 @@ export async function createRestoreReporter(out: Output): Promise<RestoreEvents>
   return {
     started({ executionId, command, key }) {
       out.event('restore_started', { execution_id: executionId, command, key });
-      if (spinner) spinner.start(`Restoring ${key}…`);
-      else out.info(`→ ${command} of ${key} (execution #${executionId}) …`);
+      // The spinner starts with the load: the safety backup before it shows its own.
+      out.info(`→ ${command} of ${key} (execution #${executionId}) …`);
     },
     progress({ table: name, rows, bytes }) {
       if (!spinner || Date.now() - lastDraw < 100) return;
       lastDraw = Date.now();
-      spinner.text = `Restoring ${name}: ${rows.toLocaleString('en-US')} rows (${formatBytes(bytes)} of the backup read)`;
+      const text = `Restoring ${name}: ${rows.toLocaleString('en-US')} rows (${formatBytes(bytes)} of the backup read)`;
+      if (spinner.isSpinning) spinner.text = text;
+      else spinner.start(text);
     },
     completed({ executionId, command, key, tables, safetyBackupKey, durationMs }) {
       out.event('restore_completed', { execution_id: executionId, command, key, tables, safety_backup_key: safetyBackupKey, duration_ms: durationMs });
       const rows = Object.values(tables).reduce((sum, n) => sum + n, 0);
       const text = `${key}: ${Object.keys(tables).length} tables, ${rows.toLocaleString('en-US')} rows restored (${durationMs} ms)`;
-      if (spinner) spinner.succeed(text);
+      if (spinner?.isSpinning) spinner.succeed(text);
       else out.info(`✓ ${text}`);
     },
     failed({ executionId, command, key, error }) {
       out.event('restore_failed', { execution_id: executionId, command, key, error });
-      if (spinner) spinner.fail(`${command} of ${key} failed`);
+      if (spinner?.isSpinning) spinner.fail(`${command} of ${key} failed`);
     },
     warning(message) {
-      if (spinner?.isSpinning) spinner.clear();
       out.warn(message);
     },
   };

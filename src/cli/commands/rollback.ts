@@ -17,7 +17,8 @@ export async function rollbackCommand(ctx: CommandContext, id: number | undefine
   const result: RollbackResult = await withRestoreDeps(ctx, config, async (deps) => {
     const target = await resolveRollbackTarget(deps.database, deps.store, id);
     await confirmOnTerminal(ctx, flags.yes, describeRestore(`Roll back execution #${target.executionId}: restore`, target.item, deps.database));
-    return rollbackExecution(deps, { executionId: target.executionId, backup: flags.backup, resolved: target });
+    const rolled = await rollbackExecution(deps, { executionId: target.executionId, backup: flags.backup, resolved: target });
+    return { ...rolled, warnings: [...deps.storeWarnings, ...rolled.warnings] };
   });
   ctx.out.result(result, () => restoreSummary(`Rolled back execution #${result.rolled_back_execution_id}: restored`, result));
 }
