@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './support/index.js';
+import { runCli, startCli, tempDir } from './support/index.js';
 import type { ExecutionDocument, FailureDocument, HistoryDocument, RunDocument } from './support/documents.js';
 import { seederCounts } from './support/documents.js';
 import { FIRST_RUN_COUNTS, SECOND_RUN_COUNTS } from './support/expected-data.js';
@@ -67,6 +67,23 @@ describe('the embedded default (PGlite in ./.foodfleet-seed/db)', () => {
     expect(execution.error?.stack).toBeTruthy();
     expect(execution.triggered_by).toMatch(/^cli:.+@.+/);
   });
+
+  it('Ctrl-C during a run rolls back, exits 130 and releases the data directory', async () => {
+    const env = { SEED_SEEDERS_DIR: seedersDir('slow-seeder.ts'), SLOW_SEEDER_SECONDS: '60' };
+    const cli = startCli(['run', '--json', '--log-format', 'json'], { cwd, env, timeoutMs: 90_000 });
+    await cli.waitForLine('stderr', /"event":"seeder_started".*"seeder":"SlowSeeder"/, 60_000);
+    const result = await cli.kill('SIGINT');
+    expect(result.code, result.stderr).toBe(130);
+    const failure = result.json<FailureDocument>();
+    expect(failure.error.code).toBe('CANCELLED');
+
+    // The lock file is gone: the next command opens the directory at once.
+    const shown = await runCli(['show', String(failure.execution_id), '--json', '--lock-timeout', '1'], { cwd });
+    expect(shown.code, shown.stderr).toBe(0);
+    const execution = shown.json<ExecutionDocument>();
+    expect(execution.status).toBe('failed');
+    expect(execution.error?.message).toMatch(/cancelled/i);
+  }, 90_000);
 
   it('database.embedded.dir from seedrc.json moves the data directory', async () => {
     const other = tempDir('foodfleet-embedded-dir-');

@@ -70,17 +70,15 @@ describe('history', () => {
   });
 
   it('on a database never seeded, lists nothing and creates only the tracking table', async () => {
-    const empty = await freshDatabase('cli-history-empty');
-    try {
-      const result = await runCli(['history', '--json'], { env: { DATABASE_URL: empty.url } });
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.json<HistoryDocument>()).toMatchObject({ items: [], total: 0 });
-      const tables = await tablesIn(empty, 'public');
-      expect(tables).toContain('seeder_executions');
-      for (const table of ['permissions', 'roles', 'users', 'sms_templates']) expect(tables).not.toContain(table);
-    } finally {
-      await empty.close();
-    }
+    const result = await runCli(['history', '--json'], { env: pgEnv(db, 'never_seeded') });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json<HistoryDocument>()).toMatchObject({ items: [], total: 0 });
+    const tables = await tablesIn(db, 'never_seeded');
+    expect(tables).toContain('seeder_executions');
+    for (const table of ['permissions', 'roles', 'role_permissions', 'users', 'user_roles', 'sms_templates']) expect(tables).not.toContain(table);
+
+    const text = await runCli(['history'], { env: pgEnv(db, 'never_seeded') });
+    expect(text.stdout).toMatch(/No executions recorded yet/);
   });
 });
 
@@ -127,6 +125,10 @@ describe('show', () => {
     expect(result.stderr).toContain('99999');
     expect(result.stderr).toMatch(/does not exist/);
     expect(result.stderr).toContain('history');
+
+    const huge = await cli(['show', '99999999999']);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toMatch(/does not exist/);
 
     const json = await cli(['show', '99999', '--json']);
     expect(json.code).toBe(1);

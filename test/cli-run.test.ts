@@ -283,6 +283,25 @@ describe('run output', () => {
     for (const event of events) expect(typeof event.time).toBe('string');
   });
 
+  it('--log-format json keeps stderr pure JSON for usage and configuration errors too', async () => {
+    for (const args of [
+      ['run', '--log-format=json', '--lock-timeout', 'abc'],
+      ['run', '--log-format', 'json', '--no-such-flag'],
+      ['--log-format', 'json', 'sow'],
+      ['run', '--log-format', 'json', '--only', 'NoSuchSeeder'],
+    ]) {
+      const result = await run(args, schema);
+      expect(result.code, args.join(' ')).toBe(2);
+      const lines = result.stderr.split('\n').filter(Boolean);
+      expect(lines.length, args.join(' ')).toBeGreaterThan(0);
+      for (const line of lines) expect(() => JSON.parse(line), `${args.join(' ')}: ${line}`).not.toThrow();
+      expect(JSON.parse(lines.at(-1)!)).toMatchObject({ event: 'error', code: expect.any(String) });
+    }
+    const env = await run(['run', '--bogus'], schema, { SEED_LOG_FORMAT: 'json' });
+    expect(env.code).toBe(2);
+    for (const line of env.stderr.split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
   it('SEED_LOG_FORMAT=json does the same from the environment', async () => {
     const result = await run(['run'], schema, { SEED_LOG_FORMAT: 'json' });
     expect(result.code, result.stderr).toBe(0);

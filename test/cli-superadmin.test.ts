@@ -200,4 +200,14 @@ describe('SEED_SUPERADMIN_EMAIL', () => {
     const users = await db.query<{ email: string; username: string }>(`select email, username from ${schema}.users`);
     expect(users).toEqual([{ email: 'ops@example.org', username: 'superadmin' }]);
   });
+
+  it('changed after the account exists: a clear message, not a raw duplicate-key error', async () => {
+    const schema = 'email';
+    const result = await run(['run'], schema, { SEED_SUPERADMIN_EMAIL: 'new-ops@example.org', SEED_SUPERADMIN_PASSWORD: 'Another-Long-Pass-1' });
+    const output = result.stdout + result.stderr;
+    expect(output).not.toMatch(/duplicate key value/);
+    expect(output).toContain('SEED_SUPERADMIN_EMAIL');
+    const users = await db.query<{ email: string }>(`select email from ${schema}.users`);
+    expect(users).toEqual([{ email: 'ops@example.org' }]);
+  });
 });
