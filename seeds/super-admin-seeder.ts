@@ -1,7 +1,7 @@
 import bcrypt from 'bcryptjs';
 import type { Kysely } from 'kysely';
 import { Seeder, type SeederContext } from '../src/seeding/seeder.js';
-import { ProductionRefusedError } from '../src/errors.js';
+import { ConfigError, ProductionRefusedError } from '../src/errors.js';
 import type { FoodFleetDatabase } from '../src/schema.js';
 import { DEFAULT_SUPERADMIN_PASSWORD, SUPERADMIN } from './catalog.js';
 
@@ -19,9 +19,18 @@ export class SuperAdminSeeder extends Seeder {
 
   /** Runs before the backup and the transaction, so a refusal touches nothing. */
   override async preflight(db: Kysely<FoodFleetDatabase>, context: SeederContext): Promise<void> {
-    if (!context.production || context.superadmin.password) return;
     const existing = await db.selectFrom('users').select('id').where('email', '=', context.superadmin.email).executeTakeFirst();
-    if (!existing) {
+    if (existing) return;
+    const holder = await db.selectFrom('users').select('email').where('username', '=', SUPERADMIN.username).executeTakeFirst();
+    if (holder) {
+      // The configured email changed after the account was created: never create a second super-admin.
+      throw new ConfigError(
+        `The super-admin account already exists as ${holder.email} (username ${SUPERADMIN.username}), but SEED_SUPERADMIN_EMAIL / superadmin.email is ${context.superadmin.email}. ` +
+          `Nothing was changed. Set SEED_SUPERADMIN_EMAIL back to ${holder.email}, or change that user's email in the database first.`,
+        ['superadmin.email: does not match the existing super-admin account'],
+      );
+    }
+    if (context.production && !context.superadmin.password) {
       throw new ProductionRefusedError(
         `Refusing to create the super-admin ${context.superadmin.email} with the published default password in production (NODE_ENV=production). ` +
           'Nothing was changed. Set SEED_SUPERADMIN_PASSWORD (or superadmin.password in seedrc.json) and run again.',

@@ -107,6 +107,7 @@ async function runRestore(deps: RestoreDeps, item: CatalogItem, run: RunOptions)
       options: { ...run.recordOptions, restore_key: item.key },
       lockTimeoutSeconds: deps.lockTimeoutSeconds ?? deps.config.lockTimeout,
       redact: deps.redact,
+      signal: deps.signal,
     },
     async ({ id, tracker }) => {
       const started = performance.now();

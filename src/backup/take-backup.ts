@@ -179,6 +179,7 @@ export async function backupAsExecution(request: BackupExecutionRequest): Promis
       options: {},
       lockTimeoutSeconds: config.lockTimeout,
       redact: request.redact,
+      signal: request.signal,
     },
     async ({ id, tracker }) => {
       const events = await request.events?.(id);

@@ -24,9 +24,10 @@ export interface Database {
   readonly description: string;
   /**
    * Takes the run lock (two runs never interleave). Waits up to `timeoutMs`, then resolves
-   * `null`; the lock dies with its holder (advisory lock on a dedicated session / in-process).
+   * `null` (also when `signal` aborts the wait); the lock dies with its holder (advisory lock on a
+   * dedicated session / in-process).
    */
-  acquireRunLock(timeoutMs: number): Promise<Release | null>;
+  acquireRunLock(timeoutMs: number, signal?: AbortSignal): Promise<Release | null>;
   /** Asks the backend to abort the statement running inside an open transaction (Ctrl-C). */
   cancelRunning(): Promise<void>;
   /** Closes pools / the embedded instance. The process hangs on exit without it. */

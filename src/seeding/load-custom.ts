@@ -17,7 +17,9 @@ export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<a
   if (files.length === 0) return [];
   const { createJiti } = await import('jiti');
   const packageEntry = fileURLToPath(new URL('../index.js', import.meta.url));
-  const jiti = createJiti(import.meta.url, { alias: { 'foodfleet-seed': packageEntry }, moduleCache: true, fsCache: false });
+  // Seeders also import kysely (`sql`, types); from npx's cache the user's folder may not resolve it.
+  const kyselyEntry = fileURLToPath(import.meta.resolve('kysely'));
+  const jiti = createJiti(import.meta.url, { alias: { 'foodfleet-seed': packageEntry, kysely: kyselyEntry }, moduleCache: true, fsCache: false });
   const loaded: { seeder: Seeder<any>; source: string }[] = [];
   for (const file of files) {
     const path = join(dir, file);

@@ -67,6 +67,7 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
       options: { only: request.options.only ?? null, dry_run: request.options.dryRun },
       lockTimeoutSeconds: request.lockTimeoutSeconds,
       redact: request.redact,
+      signal: request.context.signal,
     },
     async ({ id }) => {
       const warnings: string[] = [];

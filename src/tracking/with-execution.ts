@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { LockedError, SeedError } from '../errors.js';
+import { CancelledError, LockedError, SeedError } from '../errors.js';
 import { ExecutionTracker, type Finish, type NewExecution } from './executions.js';
 import { migrateTracking } from '../migrations/migrate.js';
 import type { Redact } from './redact-record.js';
@@ -21,13 +21,19 @@ export interface ExecutionOutcome<T> {
  */
 export async function withExecution<T>(
   database: Database,
-  execution: NewExecution & { lockTimeoutSeconds: number; redact?: Redact | undefined },
+  execution: NewExecution & { lockTimeoutSeconds: number; redact?: Redact | undefined; signal?: AbortSignal | undefined },
   body: (scope: ExecutionScope) => Promise<ExecutionOutcome<T>>,
 ): Promise<T> {
   await migrateTracking(database);
   const tracker = new ExecutionTracker(database, { redact: execution.redact });
   const id = await tracker.create(execution);
-  const release = await database.acquireRunLock(execution.lockTimeoutSeconds * 1000);
+  const release = await database.acquireRunLock(execution.lockTimeoutSeconds * 1000, execution.signal);
+  if (!release && execution.signal?.aborted) {
+    const error = new CancelledError('Cancelled while waiting for another run to release the lock; nothing was changed.');
+    error.executionId = id;
+    await tracker.finish(id, { status: 'failed', error: { message: error.message } });
+    throw error;
+  }
   if (!release) {
     const holder = await tracker.findRunning(id);
     const who = holder ? `execution #${holder.id} (${holder.command}, by ${holder.triggered_by}, started ${holder.started_at.toISOString()})` : 'another foodfleet-seed process';
