@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { OperationError } from '../../errors.js';
 import type { BackupStore, PutResult, StoredObject } from '../store.js';
 import { TEMP_PREFIX, writeFileAtomically } from './atomic-file.js';
-import { createDigestTap } from './digest-tap.js';
+import { createDigestTap } from '../digest-tap.js';
 import { folderError } from './folder-errors.js';
 import { assertKeyPrefix, assertObjectKey } from './object-key.js';
 

@@ -15,7 +15,7 @@ import { s3Error, type S3ErrorContext } from './s3-errors.js';
 import { streamUpload } from './s3-upload.js';
 import { verifyStored } from './s3-verify.js';
 import { createWithDeadline } from './with-deadline.js';
-import { sha256Hex } from './digest-tap.js';
+import { sha256Hex } from '../digest-tap.js';
 
 /** DeleteObjects takes at most this many keys per call. */
 const DELETE_BATCH = 1000;

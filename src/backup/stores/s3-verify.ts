@@ -1,6 +1,6 @@
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { OperationError } from '../../errors.js';
-import { sha256Hex } from './digest-tap.js';
+import { sha256Hex } from '../digest-tap.js';
 import type { S3Config } from './s3-client.js';
 import type { WithDeadline } from './with-deadline.js';
 

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { OperationError } from '../../errors.js';
 import type { BackupStore } from '../store.js';
-import { createDigestTap } from './digest-tap.js';
+import { createDigestTap } from '../digest-tap.js';
 
 export interface UploadOptions {
   store: BackupStore;

@@ -33,3 +33,8 @@ export function createDigestTap(onBytes?: (total: number) => void): DigestTap {
     },
   };
 }
+
+/** SHA-256 (hex) of a whole buffer. */
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
