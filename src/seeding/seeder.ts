@@ -2,6 +2,10 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { FoodFleetDatabase } from '../schema.js';
 import { Counter } from './counter.js';
 import { batchSize, chunks, upsertBatch, type Row } from './sql-helpers.js';
+import { jsonColumnsOf, toJsonPayload } from './json-rows.js';
+
+/** Rows per json_populate_recordset statement: large enough to amortize round trips, small enough to bound memory. */
+const JSON_BATCH_ROWS = 10_000;
 
 /** What a seeder can see of the run besides the database. */
 export interface SeederContext {
@@ -117,8 +121,9 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     values: Insertable<DB[T]>,
     options: UpsertOptions<DB, T>,
   ): Promise<{ row: Selectable<DB[T]>; status: UpsertStatus }> {
-    const spec = toSpec(table, Object.keys(values as Row), options);
-    const [result] = await upsertBatch(this.db as unknown as Kysely<any>, spec, [values as Row]);
+    const db = this.db as unknown as Kysely<any>;
+    const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await jsonColumnsOf(db, table) };
+    const [result] = await upsertBatch(db, spec, [values as Row]);
     if (result) {
       const status = result.inserted ? 'created' : 'updated';
       this.#counter.mark(status, entityKey(table, result.row, pick(values as Row, spec.conflict)));
@@ -140,10 +145,16 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     const totals = { created: 0, updated: 0, unchanged: 0 };
     const first = rows[0] as Row | undefined;
     if (!first) return totals;
-    const spec = toSpec(table, Object.keys(first), options);
-    for (const batch of chunks(rows as readonly Row[], batchSize(Object.keys(first).length))) {
+    const columns = Object.keys(first);
+    const db = this.db as unknown as Kysely<any>;
+    const jsonColumns = await jsonColumnsOf(db, table);
+    const spec = { ...toSpec(table, columns, options), jsonColumns };
+    for (const batch of chunks(rows as readonly Row[], JSON_BATCH_ROWS)) {
       this.context.signal.throwIfAborted();
-      const changed = await upsertBatch(this.db as unknown as Kysely<any>, spec, batch, { returnRows: false });
+      const payload = toJsonPayload(batch, columns, jsonColumns);
+      const changed = payload
+        ? await upsertBatch(db, spec, batch, { returnRows: false, json: { columns, payload } })
+        : await this.#upsertWithParameters(db, spec, batch);
       const created = changed.filter((r) => r.inserted).length;
       totals.created += created;
       totals.updated += changed.length - created;
@@ -152,6 +163,15 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     this.#counter.add('created', totals.created);
     this.#counter.add('updated', totals.updated);
     return totals;
+  }
+
+  /** The fallback for rows without an exact JSON form: batches within the bind-parameter limit. */
+  async #upsertWithParameters(db: Kysely<any>, spec: ReturnType<typeof toSpec>, rows: readonly Row[]) {
+    const results = [];
+    for (const batch of chunks(rows, batchSize(Object.keys(rows[0] ?? {}).length))) {
+      results.push(...(await upsertBatch(db, spec, batch, { returnRows: false })));
+    }
+    return results;
   }
 
   /** Deletes matching rows and counts them as deleted. */
