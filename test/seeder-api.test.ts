@@ -113,3 +113,46 @@ describe('upsertMany through a custom seeder', () => {
     expect(Number(edited?.n)).toBe(0);
   }, 120_000);
 });
+
+describe('upsertMany keeps every value exact', () => {
+  let db: FreshDatabase;
+  let env: Record<string, string | undefined>;
+
+  beforeAll(async () => {
+    db = await freshDatabase('seeder-api-typed');
+    await db.query(
+      `create table typed_items (k integer primary key, exact json, doc jsonb, blob bytea, tags text[], at timestamptz,
+        amount numeric, ratio float8, note text not null default 'from default')`,
+    );
+    env = pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('typed-bulk-seeder.ts') });
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('stores json text, jsonb, bytea, arrays, timestamps, numeric, NaN and defaults exactly; a re-run changes nothing', async () => {
+    const first = await runCli(['run', '--json', '--no-backup', '--only', 'TypedBulkSeeder'], { env, timeoutMs: 120_000 });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json<RunDocument>().results.seeders.TypedBulkSeeder).toMatchObject({ created: 12_001, updated: 0 });
+    const rows = await db.query<Record<string, string | null>>(
+      `select exact::text, doc::text, encode(blob, 'hex') as blob, tags::text, to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as at,
+              amount::text, ratio::text, note from typed_items where k in (2, 3, 999999) order by k`,
+    );
+    expect(rows[0]).toEqual({
+      exact: '{"x": 2.50, "x": 1}',
+      doc: '{"n": 2, "tags": ["a", "b"]}',
+      blob: '005cff02',
+      tags: '{plain,NULL,"quote\\"d","back\\\\slash"}',
+      at: '2024-01-01 00:00:00.002',
+      amount: '12345678901234567890.123',
+      ratio: null,
+      note: 'from default',
+    });
+    expect(rows[1]?.doc).toBe('{"n": 3, "big": 12345678901234567000}');
+    expect(rows[2]).toMatchObject({ exact: null, ratio: 'NaN', note: 'from default' });
+    const again = await runCli(['run', '--json', '--no-backup', '--only', 'TypedBulkSeeder'], { env, timeoutMs: 120_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<RunDocument>().results.seeders.TypedBulkSeeder).toMatchObject({ created: 0, updated: 0 });
+  });
+});

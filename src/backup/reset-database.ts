@@ -18,7 +18,7 @@ export interface ResetDeps {
   config: Config;
   seeders: readonly Seeder<any>[];
   /** What seeders see besides the database (environment, superadmin, signal). */
-  context: Omit<SeederContext, 'warn'>;
+  context: Omit<SeederContext, 'warn' | 'schema'>;
   events: RunEvents;
   /** Progress of the backup taken first (built once the execution id is known). */
   backupEvents?: BackupEventsSource | undefined;

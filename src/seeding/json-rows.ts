@@ -52,11 +52,11 @@ function toJsonValue(value: unknown, jsonColumn: boolean): unknown {
 }
 
 /** Columns of `table` whose type is json or jsonb, with that type (found through the table's row type). */
-export async function jsonColumnsOf(db: Kysely<any>, table: string): Promise<Map<string, 'json' | 'jsonb'>> {
+export async function jsonColumnsOf(db: Kysely<any>, schema: string, table: string): Promise<Map<string, 'json' | 'jsonb'>> {
   const { rows } = await sql<{ attname: string; type: 'json' | 'jsonb' }>`
     select a.attname, pg_catalog.format_type(a.atttypid, null) as type from pg_catalog.pg_attribute a
       join pg_catalog.pg_type t on t.typrelid = a.attrelid
-     where t.oid = pg_catalog.pg_typeof(null::${sql.table(table)})::oid
+     where t.oid = pg_catalog.pg_typeof(null::${sql.id(schema, table)})::oid
        and a.attnum > 0 and not a.attisdropped
        and pg_catalog.format_type(a.atttypid, null) in ('json', 'jsonb')`.execute(db);
   return new Map(rows.map((r) => [r.attname, r.type]));

@@ -24,7 +24,7 @@ export interface RunRequest {
   database: Database;
   seeders: readonly Seeder<any>[];
   options: RunOptions;
-  context: Omit<SeederContext, 'warn'>;
+  context: Omit<SeederContext, 'warn' | 'schema'>;
   events: RunEvents;
   lockTimeoutSeconds: number;
   triggeredBy: string;
@@ -71,7 +71,7 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
     },
     async ({ id }) => {
       const warnings: string[] = [];
-      const context: SeederContext = { ...request.context, warn: (m) => { warnings.push(m); request.events.warning(m); } };
+      const context: SeederContext = { ...request.context, schema: database.schema, warn: (m) => { warnings.push(m); request.events.warning(m); } };
       await migrateAll(database);
       for (const seeder of selected) await seeder.preflight(database.kysely, context);
       const pre = (await request.beforeSeeding?.(id)) ?? { backupCreated: false, backupKey: null, warnings: [] };

@@ -13,6 +13,8 @@ export interface SeederContext {
   readonly production: boolean;
   /** `environment` from config (development, staging, production, …). */
   readonly environment: string;
+  /** The schema the seeded tables live in (for raw SQL: `sql.id(this.context.schema, 'table')`). */
+  readonly schema: string;
   readonly superadmin: { readonly email: string; readonly password?: string | undefined };
   /** Aborted on Ctrl-C / SIGTERM; long loops may check it. */
   readonly signal: AbortSignal;
@@ -122,7 +124,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     options: UpsertOptions<DB, T>,
   ): Promise<{ row: Selectable<DB[T]>; status: UpsertStatus }> {
     const db = this.db as unknown as Kysely<any>;
-    const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await jsonColumnsOf(db, table) };
+    const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await jsonColumnsOf(db, this.context.schema, table) };
     const [result] = await upsertBatch(db, spec, [values as Row]);
     if (result) {
       const status = result.inserted ? 'created' : 'updated';
@@ -147,7 +149,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     if (!first) return totals;
     const columns = Object.keys(first);
     const db = this.db as unknown as Kysely<any>;
-    const jsonColumns = await jsonColumnsOf(db, table);
+    const jsonColumns = await jsonColumnsOf(db, this.context.schema, table);
     const spec = { ...toSpec(table, columns, options), jsonColumns };
     for (const batch of chunks(rows as readonly Row[], JSON_BATCH_ROWS)) {
       this.context.signal.throwIfAborted();
