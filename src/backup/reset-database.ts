@@ -1,3 +1,4 @@
+import type { ExecutionOrigin } from '../tracking/executions.js';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { OperationError, SeedError } from '../errors.js';
@@ -11,7 +12,7 @@ import type { BackupStore } from './store.js';
 import { takeAndRecordBackup } from './take-backup.js';
 import { backupEventsFor, type BackupEventsSource } from './restore/backup-events-source.js';
 
-export interface ResetDeps {
+export interface ResetDeps extends ExecutionOrigin {
   database: Database;
   /** Where the backup taken first goes; null only when no backup is taken. */
   store: BackupStore | null;
@@ -22,12 +23,6 @@ export interface ResetDeps {
   events: RunEvents;
   /** Progress of the backup taken first (built once the execution id is known). */
   backupEvents?: BackupEventsSource | undefined;
-  triggeredBy: string;
-  source: 'cli' | 'api';
-  userId?: number | null | undefined;
-  lockTimeoutSeconds?: number | undefined;
-  /** Masks secrets in what the execution record stores. */
-  redact?: ((text: string) => string) | undefined;
 }
 
 export interface ResetOptions {

@@ -1,3 +1,4 @@
+import type { ExecutionOrigin } from '../tracking/executions.js';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { ExecutionTracker } from '../tracking/executions.js';
@@ -18,7 +19,7 @@ export { silentRestoreEvents } from './restore/restore-events.js';
 export { resolveRestoreTarget, resolveRollbackTarget, type RestoreTarget } from './restore/resolve-target.js';
 
 /** What every destructive backup command needs; the CLI and the HTTP API each build one. */
-export interface RestoreDeps {
+export interface RestoreDeps extends ExecutionOrigin {
   database: Database;
   store: BackupStore;
   config: Config;
@@ -27,14 +28,6 @@ export interface RestoreDeps {
   events: RestoreEvents;
   /** Progress of the safety backup taken first (built once the execution id is known). */
   backupEvents?: BackupEventsSource | undefined;
-  /** `cli:<user>@<host>` or the API user's name. */
-  triggeredBy: string;
-  source: 'cli' | 'api';
-  userId?: number | null | undefined;
-  /** Wait this long for the run lock (default `config.lockTimeout`). */
-  lockTimeoutSeconds?: number | undefined;
-  /** Masks secrets in what the execution record stores. */
-  redact?: ((text: string) => string) | undefined;
 }
 
 export interface RestoreOptions extends RestoreTarget {

@@ -141,3 +141,15 @@ export class ExecutionTracker {
     return query.executeTakeFirst();
   }
 }
+
+/** Who starts an execution and how it waits: shared by every operation that records one. */
+export interface ExecutionOrigin {
+  /** `cli:<user>@<host>` or `api:user:<id>`. */
+  triggeredBy: string;
+  source: 'cli' | 'api';
+  userId?: number | null | undefined;
+  /** Wait this long for the run lock (default `config.lockTimeout`). */
+  lockTimeoutSeconds?: number | undefined;
+  /** Masks secrets in what the execution record stores. */
+  redact?: ((text: string) => string) | undefined;
+}
