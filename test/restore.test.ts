@@ -268,3 +268,15 @@ describe('reset', () => {
     expect(await db.query(`select body from notes`)).toEqual([{ body: 'references nobody' }]);
   });
 });
+
+describe('several schemas sharing one store', () => {
+  it('"latest" is chosen among backups of the live schema, even when another schema backed up later', async () => {
+    const mine = await takeBackup();
+    await db.query('create schema if not exists other_app');
+    await db.query('create table if not exists other_app.things (id int primary key, label text)');
+    const theirs = await ok<{ key: string }>(['backup'], { DATABASE_SCHEMA: 'other_app' });
+    expect(theirs.key).not.toBe(mine.key);
+    const restored = await ok<{ key: string }>(['restore', '--yes', '--no-backup']);
+    expect(restored.key).toBe(mine.key);
+  });
+});

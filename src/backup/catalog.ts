@@ -92,12 +92,16 @@ export async function listBackups(store: BackupStore, options: { limit: number }
   return { items, total: complete.length };
 }
 
-/** "Latest": the newest complete backup taken by run, backup or reset (never a restore's safety backup). */
-export async function findLatestBackup(store: BackupStore, inventory?: BackupInventory): Promise<CatalogItem | null> {
+/**
+ * "Latest": the newest complete backup taken by run, backup or reset (never a restore's safety
+ * backup) — of `schema` when given, since several schemas may share one prefix.
+ */
+export async function findLatestBackup(store: BackupStore, inventory?: BackupInventory, schema?: string): Promise<CatalogItem | null> {
   const { complete } = inventory ?? (await takeInventory(store));
   let latest: CatalogItem | null = null;
   await walkManifests(store, complete, (item) => {
-    if (RESTORABLE_BY_DEFAULT.has(item.taken_by)) latest = item;
+    const sameSchema = schema === undefined || item.manifest.schema === undefined || item.manifest.schema === schema;
+    if (RESTORABLE_BY_DEFAULT.has(item.taken_by) && sameSchema) latest = item;
     return latest !== null;
   });
   return latest;
@@ -118,9 +122,9 @@ export async function findBackupOfExecution(store: BackupStore, executionId: num
  * The backup a command should use: `key` when given (it must be complete), else "latest".
  * Throws NotFoundError / BACKUP_INVALID with what to do next.
  */
-export async function resolveBackup(store: BackupStore, key?: string): Promise<CatalogItem> {
+export async function resolveBackup(store: BackupStore, key?: string, schema?: string): Promise<CatalogItem> {
   if (key === undefined) {
-    const latest = await findLatestBackup(store);
+    const latest = await findLatestBackup(store, undefined, schema);
     if (!latest) {
       throw new NotFoundError(
         `No complete backup found in ${store.description} (prefix ${store.prefix || '(none)'}). Nothing was read or changed. ` +

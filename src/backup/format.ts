@@ -62,6 +62,8 @@ export const manifestSchema = z
     execution_id: z.number().int().nullable(),
     /** Command that took it: run | backup | reset | restore (a restore's safety backup). */
     taken_by: z.enum(['run', 'backup', 'reset', 'restore', 'rollback']),
+    /** Schema the backup was taken from: "latest" is chosen among the live schema's backups. */
+    schema: identifier.optional(),
     size: z.number().int().nonnegative(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     uncompressed_size: z.number().int().nonnegative(),

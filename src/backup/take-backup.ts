@@ -80,7 +80,7 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
     });
     uploaded = true;
     signal?.throwIfAborted();
-    const manifest = await writeManifest(store, { key, createdAt, executionId, takenBy: request.takenBy, outcome, tables: counts });
+    const manifest = await writeManifest(store, { key, createdAt, executionId, takenBy: request.takenBy, schema: request.database.schema, outcome, tables: counts });
     const result: BackupResult = { key, size: manifest.size, sha256: manifest.sha256, uncompressed_size: manifest.uncompressed_size, tables: counts, created_at: manifest.created_at, manifest };
     events?.completed?.(result);
     return result;
@@ -96,7 +96,7 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
 /** The manifest makes the backup complete, so it is written only once the object is stored and verified. */
 async function writeManifest(
   store: BackupStore,
-  backup: { key: string; createdAt: Date; executionId: number; takenBy: BackupManifest['taken_by']; outcome: UploadOutcome; tables: Record<string, number> },
+  backup: { key: string; createdAt: Date; executionId: number; takenBy: BackupManifest['taken_by']; schema: string; outcome: UploadOutcome; tables: Record<string, number> },
 ): Promise<BackupManifest> {
   const manifest: BackupManifest = {
     format_version: FORMAT_VERSION,
@@ -104,6 +104,7 @@ async function writeManifest(
     created_at: backup.createdAt.toISOString(),
     execution_id: backup.executionId,
     taken_by: backup.takenBy,
+    schema: backup.schema,
     size: backup.outcome.size,
     sha256: backup.outcome.sha256,
     uncompressed_size: backup.outcome.uncompressedSize,

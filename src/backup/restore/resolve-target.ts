@@ -25,7 +25,7 @@ export async function resolveRestoreTarget(database: Database, store: BackupStor
     throw new UsageError('Give either a backup key or an execution id, not both. Nothing was changed.');
   }
   if (target.executionId !== undefined) return backupOfExecution(database, store, target.executionId, 'restore');
-  return resolveBackup(store, target.key);
+  return resolveBackup(store, target.key, database.schema);
 }
 
 /** `rollback [ID]`: the backup taken before execution ID, by default the latest change that took one. */
