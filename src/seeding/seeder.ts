@@ -66,6 +66,8 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   #db: Kysely<DB> | undefined;
   #context: SeederContext | undefined;
   #counter = new Counter();
+  /** json/jsonb columns per table, looked up once per run rather than once per upsert. */
+  #jsonColumns = new Map<string, Promise<Map<string, 'json' | 'jsonb'>>>();
 
   /** Seeds the data. Runs inside the run's single transaction. */
   abstract run(): Promise<void>;
@@ -92,6 +94,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     this.#db = db;
     this.#context = context;
     this.#counter = new Counter();
+    this.#jsonColumns = new Map();
   }
 
   /** @internal Counts after `run()`. */
@@ -124,7 +127,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     options: UpsertOptions<DB, T>,
   ): Promise<{ row: Selectable<DB[T]>; status: UpsertStatus }> {
     const db = this.db as unknown as Kysely<any>;
-    const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await jsonColumnsOf(db, this.context.schema, table) };
+    const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await this.#jsonColumnsOf(table) };
     const [result] = await upsertBatch(db, spec, [values as Row]);
     if (result) {
       const status = result.inserted ? 'created' : 'updated';
@@ -149,7 +152,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     if (!first) return totals;
     const columns = Object.keys(first);
     const db = this.db as unknown as Kysely<any>;
-    const jsonColumns = await jsonColumnsOf(db, this.context.schema, table);
+    const jsonColumns = await this.#jsonColumnsOf(table);
     const spec = { ...toSpec(table, columns, options), jsonColumns };
     for (const batch of chunks(rows as readonly Row[], JSON_BATCH_ROWS)) {
       this.context.signal.throwIfAborted();
@@ -209,6 +212,15 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     }
     if (toAdd.length + toRemove.length > 0) this.#counter.mark('updated', `${sync.countAs[0]}:${sync.countAs[1]}`);
     return { added: toAdd.length, removed: toRemove.length };
+  }
+
+  #jsonColumnsOf(table: string): Promise<Map<string, 'json' | 'jsonb'>> {
+    let found = this.#jsonColumns.get(table);
+    if (!found) {
+      found = jsonColumnsOf(this.db as unknown as Kysely<any>, this.context.schema, table);
+      this.#jsonColumns.set(table, found);
+    }
+    return found;
   }
 
   async #findByKey(table: string, key: Row): Promise<Row | undefined> {

@@ -1,5 +1,6 @@
 import { METADATA_KEY } from '../format.js';
 import type { Token } from './json-tokens.js';
+import { printable } from '../printable.js';
 
 /** Where a table's values go: column name → position in the row handed to the loader. */
 export interface TableShape {
@@ -235,8 +236,3 @@ function describe(token: Token): string {
 }
 
 /** Names come from an untrusted file: shown without control characters, shortened. */
-export function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
-}

@@ -1,5 +1,5 @@
 import type { BackupManifest, BackupMetadata } from '../format.js';
-import { printable } from './document-walker.js';
+import { printable } from '../printable.js';
 import type { LiveSchema, LiveSequence, LiveTable } from './live-schema.js';
 
 export interface TablePlan {

@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { metadataSchema, type BackupManifest, type BackupMetadata } from '../format.js';
 import { createCountingTap } from './counting-tap.js';
-import { DocumentShapeError, DocumentWalker, printable, type TableShape, type WalkSink } from './document-walker.js';
+import { DocumentShapeError, DocumentWalker, type TableShape, type WalkSink } from './document-walker.js';
+import { printable } from '../printable.js';
 import { createJsonTokenizer } from './json-tokens.js';
 
 /** What a backup document yields, in order: its metadata, then each table's rows in batches. */

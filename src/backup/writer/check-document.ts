@@ -1,6 +1,7 @@
 import Assembler from 'stream-json/assembler.js';
 import type { Token } from 'stream-json/parser.js';
 import { METADATA_KEY, metadataSchema, type BackupMetadata } from '../format.js';
+import { printable } from '../printable.js';
 
 /** A backup document that does not have the shape of the format; the message is one line. */
 export class DocumentProblem extends Error {}
@@ -171,8 +172,3 @@ function expect(condition: boolean, message: string): asserts condition {
 }
 
 /** Names come from the file being checked: keep messages to one printable line. */
-function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
-}
