@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { ControlledTransaction, Kysely } from 'kysely';
+import type { CopyIn } from './copy-writer.js';
 
 /** Result of a raw query: rows keyed by column name, values as the driver returned them. */
 export interface RawResult<Row = Record<string, unknown>> {
@@ -28,8 +29,34 @@ export interface Database {
    * dedicated session / in-process).
    */
   acquireRunLock(timeoutMs: number, signal?: AbortSignal): Promise<Release | null>;
+  /** Opens the seeding run's transaction (schema applied, like {@link kysely}). */
+  beginTransaction(): Promise<OpenTransaction>;
   /** Asks the backend to abort the statement running inside an open transaction (Ctrl-C). */
   cancelRunning(): Promise<void>;
   /** Closes pools / the embedded instance. The process hangs on exit without it. */
   close(): Promise<void>;
+}
+
+/** A transaction held open across seeders, with the backend's bulk path inside it. */
+export interface OpenTransaction {
+  readonly trx: ControlledTransaction<any>;
+  /**
+   * `COPY … FROM STDIN` on the transaction's own session; null where the backend has no
+   * streaming COPY (the embedded engine), and callers use ordinary statements instead.
+   */
+  readonly copyIn: CopyIn | null;
+  commit(): Promise<void>;
+  /** Also safe after a failed commit; never throws. */
+  rollback(): Promise<void>;
+}
+
+/** A plain Kysely transaction, for backends without a COPY channel. */
+export async function beginKyselyTransaction(kysely: Kysely<any>): Promise<OpenTransaction> {
+  const trx = await kysely.startTransaction().execute();
+  return {
+    trx,
+    copyIn: null,
+    commit: () => trx.commit().execute(),
+    rollback: () => trx.rollback().execute().catch(() => undefined),
+  };
 }

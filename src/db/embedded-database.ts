@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Kysely } from 'kysely';
 import { PGlite } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
-import type { Database } from './database.js';
+import { beginKyselyTransaction, type Database } from './database.js';
 import { PGliteDialect } from './pglite/pglite-dialect.js';
 import { DatabaseUnavailableError, LockedError } from '../errors.js';
 import { Mutex } from '../util/mutex.js';
@@ -48,6 +48,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database &
         runLock.unlock();
       };
     },
+    beginTransaction: () => beginKyselyTransaction(kysely),
     async cancelRunning() {
       // PGlite runs in-process: statements are short and the runner checks for cancellation between them.
     },

@@ -6,6 +6,7 @@ import type { Database, Release } from './database.js';
 import { ConfigError, DatabaseUnavailableError } from '../errors.js';
 import { maskUrl } from '../config/secrets.js';
 import { sleep } from '../util/sleep.js';
+import { beginPinnedTransaction } from './pinned-transaction.js';
 
 export interface PostgresOptions {
   url: string;
@@ -42,6 +43,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     schema: options.schema,
     description,
     pool,
+    beginTransaction: () => beginPinnedTransaction(pool, options.schema),
     acquireRunLock: (timeoutMs, signal) => acquireAdvisoryLock(pool, options.schema, timeoutMs, signal),
     async cancelRunning() {
       await pool

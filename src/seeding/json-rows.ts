@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Row } from './sql-helpers.js';
+import { isSqlExpression, jsonColumnValue, prepareValue } from './pg-values.js';
 
 /**
  * Bulk upserts send a batch as ONE json parameter expanded by json_populate_recordset on the
@@ -27,6 +28,7 @@ const UNSAFE = Symbol('unsafe');
 
 function toJsonValue(value: unknown, jsonColumn: boolean): unknown {
   if (value === null) return null;
+  if (isSqlExpression(value)) return UNSAFE;
   if (jsonColumn && typeof value !== 'string' && typeof value !== 'object') return UNSAFE;
   switch (typeof value) {
     case 'string':
@@ -41,8 +43,9 @@ function toJsonValue(value: unknown, jsonColumn: boolean): unknown {
     case 'bigint':
       return value.toString();
     case 'object':
-      if (jsonColumn) return JSON.stringify(value);
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? UNSAFE : value.toISOString();
+      if (jsonColumn) return jsonColumnValue(value);
+      // node-postgres's own text for a Date (local time with offset), as a bound parameter gets it.
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? UNSAFE : prepareValue(value);
       if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
       if (Array.isArray(value)) return value.every((item) => item === null || ['string', 'number', 'boolean'].includes(typeof item) || Array.isArray(item)) ? value : UNSAFE;
       return UNSAFE;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/database.js';
+import type { Database, OpenTransaction } from '../db/database.js';
 import { CancelledError, SeedError, SeederFailedError } from '../errors.js';
 import { migrateAll } from '../migrations/migrate.js';
 import { withExecution } from '../tracking/with-execution.js';
@@ -93,30 +93,30 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
 
 async function seedInTransaction(request: RunRequest, seeders: readonly Seeder<any>[], context: SeederContext, executionId: number): Promise<RunResults> {
   const results = emptyResults(seeders.map((s) => s.name));
-  const trx = await request.database.kysely.startTransaction().execute();
+  const open = await request.database.beginTransaction();
   let current: Seeder<any> | undefined;
   try {
-    await request.insideTransaction?.(trx);
+    await request.insideTransaction?.(open.trx);
     for (const seeder of seeders) {
       current = seeder;
       context.signal.throwIfAborted();
-      await runOne(seeder, trx, context, results, request.events, executionId);
+      await runOne(seeder, open, context, results, request.events, executionId);
     }
     current = undefined;
     context.signal.throwIfAborted();
-    if (request.options.dryRun) await trx.rollback().execute();
-    else await trx.commit().execute();
+    if (request.options.dryRun) await open.rollback();
+    else await open.commit();
     return results;
   } catch (error) {
-    await trx.rollback().execute().catch(() => undefined);
+    await open.rollback();
     throw describeFailure(error, current, context.signal, results);
   }
 }
 
-async function runOne(seeder: Seeder<any>, trx: Kysely<any>, context: SeederContext, results: RunResults, events: RunEvents, executionId: number): Promise<void> {
+async function runOne(seeder: Seeder<any>, open: OpenTransaction, context: SeederContext, results: RunResults, events: RunEvents, executionId: number): Promise<void> {
   const started = performance.now();
   events.seederStarted({ executionId, seeder: seeder.name });
-  seeder.bind(trx, context);
+  seeder.bind(open.trx, context, open.copyIn);
   try {
     await seeder.run();
   } catch (error) {

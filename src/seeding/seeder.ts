@@ -1,11 +1,16 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { FoodFleetDatabase } from '../schema.js';
 import { Counter } from './counter.js';
-import { batchSize, chunks, upsertBatch, type Row } from './sql-helpers.js';
+import { batchSize, chunks, selectFromJson, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
 import { jsonColumnsOf, toJsonPayload } from './json-rows.js';
+import type { CopyIn } from '../db/copy-writer.js';
+import { copyableRows } from './copy-rows.js';
+import { canCreateTempTables, findBulkTarget, upsertViaCopy, type BulkTarget } from './copy-upsert.js';
 
 /** Rows per json_populate_recordset statement: large enough to amortize round trips, small enough to bound memory. */
 const JSON_BATCH_ROWS = 10_000;
+/** From this many rows upsertMany goes through COPY: below it a staging table's catalog writes cost more than they save. */
+const COPY_MIN_ROWS = 2_000;
 
 /** What a seeder can see of the run besides the database. */
 export interface SeederContext {
@@ -66,6 +71,9 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   #db: Kysely<DB> | undefined;
   #context: SeederContext | undefined;
   #counter = new Counter();
+  #copyIn: CopyIn | null = null;
+  #canStage: Promise<boolean> | undefined;
+  #bulkTargets = new Map<string, Promise<BulkTarget>>();
   /** json/jsonb columns per table, looked up once per run rather than once per upsert. */
   #jsonColumns = new Map<string, Promise<Map<string, 'json' | 'jsonb'>>>();
 
@@ -90,9 +98,12 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   }
 
   /** @internal Called by the runner before `run()`. */
-  bind(db: Kysely<DB>, context: SeederContext): void {
+  bind(db: Kysely<DB>, context: SeederContext, copyIn: CopyIn | null = null): void {
     this.#db = db;
     this.#context = context;
+    this.#copyIn = copyIn;
+    this.#canStage = undefined;
+    this.#bulkTargets = new Map();
     this.#counter = new Counter();
     this.#jsonColumns = new Map();
   }
@@ -139,39 +150,65 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   }
 
   /**
-   * Upserts many rows: one statement per batch, each within PostgreSQL's 65,535 bind-parameter
-   * limit. Returns how many rows were created, updated and left unchanged.
+   * Upserts many rows and returns how many were created, updated and left unchanged. On
+   * PostgreSQL, 2,000 rows or more go by COPY (see `copy-upsert.ts`) and count as ONE statement:
+   * a unique key given twice is an error, as in any single INSERT … ON CONFLICT DO UPDATE.
+   * Smaller sets, the embedded engine, and rows holding SQL expressions or leaving a column out
+   * go by statements of up to 10,000 rows.
    */
   protected async upsertMany<T extends TableName<DB>>(
     table: T,
     rows: readonly Insertable<DB[T]>[],
     options: UpsertOptions<DB, T>,
   ): Promise<{ created: number; updated: number; unchanged: number }> {
-    const totals = { created: 0, updated: 0, unchanged: 0 };
     const first = rows[0] as Row | undefined;
-    if (!first) return totals;
+    if (!first) return { created: 0, updated: 0, unchanged: 0 };
     const columns = Object.keys(first);
     const db = this.db as unknown as Kysely<any>;
-    const jsonColumns = await this.#jsonColumnsOf(table);
-    const spec = { ...toSpec(table, columns, options), jsonColumns };
-    for (const batch of chunks(rows as readonly Row[], JSON_BATCH_ROWS)) {
-      this.context.signal.throwIfAborted();
-      const payload = toJsonPayload(batch, columns, jsonColumns);
-      const changed = payload
-        ? await upsertBatch(db, spec, batch, { returnRows: false, json: { columns, payload } })
-        : await this.#upsertWithParameters(db, spec, batch);
-      const created = changed.filter((r) => r.inserted).length;
-      totals.created += created;
-      totals.updated += changed.length - created;
-      totals.unchanged += batch.length - changed.length;
-    }
+    const spec = { ...toSpec(table, columns, options), jsonColumns: await this.#jsonColumnsOf(table) };
+    const all = rows as readonly Row[];
+    const copied = this.#copyIn && copyableCall(all, spec, columns)
+      ? await upsertViaCopy({
+          db,
+          copyIn: this.#copyIn,
+          spec,
+          target: await this.#bulkTarget(table, spec.conflict),
+          columns,
+          rows: all,
+          signal: this.context.signal,
+          canStage: () => (this.#canStage ??= canCreateTempTables(db)),
+        })
+      : null;
+    const totals = copied ?? countChanged(await this.#upsertByStatements(db, spec, columns, all));
     this.#counter.add('created', totals.created);
     this.#counter.add('updated', totals.updated);
-    return totals;
+    return { ...totals, unchanged: rows.length - totals.created - totals.updated };
+  }
+
+  #bulkTarget(table: string, conflict: readonly string[]): Promise<BulkTarget> {
+    const key = JSON.stringify([table, conflict]);
+    let found = this.#bulkTargets.get(key);
+    if (!found) {
+      found = findBulkTarget(this.db as unknown as Kysely<any>, this.context.schema, table, conflict);
+      this.#bulkTargets.set(key, found);
+    }
+    return found;
+  }
+
+  /** Each batch as ONE json parameter; rows without an exact JSON form fall back to bind parameters. */
+  async #upsertByStatements(db: Kysely<any>, spec: UpsertSpec, columns: string[], rows: readonly Row[]): Promise<{ inserted: boolean }[]> {
+    const changed: { inserted: boolean }[] = [];
+    for (const batch of chunks(rows, JSON_BATCH_ROWS)) {
+      this.context.signal.throwIfAborted();
+      const payload = toJsonPayload(batch, columns, spec.jsonColumns ?? new Map());
+      const from = payload ? { columns, select: selectFromJson(spec, columns, payload) } : undefined;
+      changed.push(...(from ? await upsertBatch(db, spec, batch, { returnRows: false, from }) : await this.#upsertWithParameters(db, spec, batch)));
+    }
+    return changed;
   }
 
   /** The fallback for rows without an exact JSON form: batches within the bind-parameter limit. */
-  async #upsertWithParameters(db: Kysely<any>, spec: ReturnType<typeof toSpec>, rows: readonly Row[]) {
+  async #upsertWithParameters(db: Kysely<any>, spec: UpsertSpec, rows: readonly Row[]) {
     const results = [];
     for (const batch of chunks(rows, batchSize(Object.keys(rows[0] ?? {}).length))) {
       results.push(...(await upsertBatch(db, spec, batch, { returnRows: false })));
@@ -232,6 +269,21 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
 
 function toSpec(table: string, columns: string[], options: { conflict: readonly string[]; update?: readonly string[] | 'none'; touch?: string }) {
   return { table, conflict: options.conflict, update: options.update ?? columns, touch: options.touch };
+}
+
+/**
+ * Whether a call may go by COPY: enough rows to pay for it, plain values only, and the key and
+ * update columns among the given ones (the staging table holds those columns only).
+ */
+function copyableCall(rows: readonly Row[], spec: UpsertSpec, columns: readonly string[]): boolean {
+  if (rows.length < COPY_MIN_ROWS || !copyableRows(rows, columns)) return false;
+  const needed = [...spec.conflict, ...(spec.update === 'none' ? [] : spec.update)];
+  return needed.every((column) => columns.includes(column));
+}
+
+function countChanged(changed: readonly { inserted: boolean }[]): { created: number; updated: number } {
+  const created = changed.filter((r) => r.inserted).length;
+  return { created, updated: changed.length - created };
 }
 
 function pick(row: Row, columns: readonly string[]): Row {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { withJsonColumns } from './pg-values.js';
 
 /** PostgreSQL's bind-parameter limit per statement. */
 export const MAX_BIND_PARAMETERS = 65_535;
@@ -29,15 +30,14 @@ export interface UpsertedRow {
 export async function upsertBatch(
   db: Kysely<any>,
   spec: UpsertSpec,
+  /** The VALUES rows; ignored when `from` gives a SELECT instead. */
   rows: readonly Row[],
-  options: { returnRows?: boolean; json?: { columns: readonly string[]; payload: string } } = {},
+  options: { returnRows?: boolean; from?: { columns: readonly string[]; select: RawBuilder<unknown> } } = {},
 ): Promise<UpsertedRow[]> {
-  const updateColumns = spec.update === 'none' ? [] : spec.update.filter((c) => !spec.conflict.includes(c));
-  const { json } = options;
+  const updateColumns = updatedColumns(spec);
+  const { from } = options;
   const insert = db.insertInto(spec.table);
-  const withRows = json
-    ? insert.columns(json.columns as string[]).expression(selectFromJson(spec, json.columns, json.payload))
-    : insert.values(rows as Row[]);
+  const withRows = from ? insert.columns(from.columns as string[]).expression(from.select) : insert.values(rows.map((row) => withJsonColumns(row, spec.jsonColumns)));
   const query = withRows
     .onConflict((oc) => {
       const target = oc.columns(spec.conflict as string[]);
@@ -45,7 +45,7 @@ export async function upsertBatch(
       const set: Record<string, RawBuilder<unknown>> = {};
       for (const column of updateColumns) set[column] = sql.ref(`excluded.${column}`);
       if (spec.touch && !updateColumns.includes(spec.touch)) set[spec.touch] = sql`now()`;
-      return target.doUpdateSet(set).where(distinct(spec.table, updateColumns, spec.jsonColumns));
+      return target.doUpdateSet(set).where(distinctColumns(spec.table, 'excluded', updateColumns, spec.jsonColumns));
     });
   const inserted = sql<boolean>`(xmax = 0)`.as('__inserted');
   // Bulk callers only count: reading every row back (dates, jsonb, arrays) costs more than the insert.
@@ -53,11 +53,15 @@ export async function upsertBatch(
   return result.map(({ __inserted, ...row }) => ({ row, inserted: Boolean(__inserted) }));
 }
 
-function distinct(table: string, columns: readonly string[], jsonColumns: ReadonlyMap<string, string> = new Map()): RawBuilder<boolean> {
+/** Columns an existing row gets overwritten with (never the key itself). */
+export function updatedColumns(spec: UpsertSpec): readonly string[] {
+  return spec.update === 'none' ? [] : spec.update.filter((c) => !spec.conflict.includes(c));
+}
+
+/** `(left.a, left.b) IS DISTINCT FROM (right.a, right.b)`; json/jsonb compared by their text. */
+export function distinctColumns(left: string, right: string, columns: readonly string[], jsonColumns: ReadonlyMap<string, string> = new Map()): RawBuilder<boolean> {
   const side = (prefix: string) => sql.join(columns.map((c) => (jsonColumns.has(c) ? sql`${sql.ref(`${prefix}.${c}`)}::text` : sql.ref(`${prefix}.${c}`))));
-  const current = side(table);
-  const proposed = side('excluded');
-  return sql<boolean>`(${current}) is distinct from (${proposed})`;
+  return sql<boolean>`(${side(left)}) is distinct from (${side(right)})`;
 }
 
 /** Rows per statement so that rows × columns stays within the bind-parameter limit. */
@@ -73,7 +77,7 @@ export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
  * `SELECT … FROM json_array_elements($1) e, json_populate_record(null::table, e) r`: each element
  * becomes a row of the table's own types; json/jsonb columns are cast from their JSON text.
  */
-function selectFromJson(spec: UpsertSpec, columns: readonly string[], payload: string): RawBuilder<unknown> {
+export function selectFromJson(spec: UpsertSpec, columns: readonly string[], payload: string): RawBuilder<unknown> {
   const selections = columns.map((c) => {
     const type = spec.jsonColumns?.get(c);
     return type ? sql`(e.value ->> ${c})::${sql.raw(type === 'json' ? 'json' : 'jsonb')}` : sql.ref(`r.${c}`);

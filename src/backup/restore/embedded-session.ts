@@ -1,8 +1,8 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Kysely } from 'kysely';
 import type { CopyWriter, LoadSession } from './load-session.js';
-import { copyTextLine } from './copy-text.js';
-import { quoteIdent } from './quote.js';
+import { copyTextLine } from '../../db/copy-text.js';
+import { quoteIdent } from '../../db/quote.js';
 
 /** PGlite takes COPY data as a Blob, not a stream: load in slices of about this many bytes. */
 const SLICE_BYTES = 8 * 1024 * 1024;

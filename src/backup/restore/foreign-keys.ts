@@ -1,5 +1,5 @@
 import type { Queryable } from './live-schema.js';
-import { quoteIdent, qualified } from './quote.js';
+import { quoteIdent, qualified } from '../../db/quote.js';
 
 /** A foreign key taken off for the load, with what it takes to put it back exactly. */
 export interface DroppedForeignKey {

@@ -3,7 +3,7 @@ import { dropForeignKeys, restoreForeignKeys } from './foreign-keys.js';
 import type { CopyWriter, LoadSession } from './load-session.js';
 import type { RestorePlan, SequencePlan, TablePlan } from './plan-restore.js';
 import type { BackupEvent } from './read-backup.js';
-import { qualified } from './quote.js';
+import { qualified } from '../../db/quote.js';
 import { withPartitions } from './relations.js';
 import { disableUserTriggers, enableTriggers } from './triggers.js';
 

@@ -1,4 +1,7 @@
+import type { CopyWriter } from '../../db/copy-writer.js';
 import type { Queryable } from './live-schema.js';
+
+export type { CopyWriter };
 
 /**
  * One database session for a whole restore (or reset check): plain SQL plus a bulk loader.
@@ -10,14 +13,4 @@ export interface LoadSession extends Queryable {
    * text already quoted from the live catalog; the column names are quoted here.
    */
   copyIn(table: string, columns: readonly string[]): CopyWriter;
-}
-
-/** Rows going into one table; memory stays bounded whatever the table's size. */
-export interface CopyWriter {
-  /** Takes a batch of rows (text forms or null); resolves when the loader can take more. */
-  write(rows: readonly (readonly (string | null)[])[]): Promise<void>;
-  /** Ends the load; resolves with the number of rows the server stored. */
-  end(): Promise<number>;
-  /** Abandons an unfinished load so the session can roll back (a no-op once it ended or failed). */
-  abort(): Promise<void>;
 }

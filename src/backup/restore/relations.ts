@@ -1,5 +1,5 @@
 import type { Queryable } from './live-schema.js';
-import { qualified } from './quote.js';
+import { qualified } from '../../db/quote.js';
 
 export interface Relation {
   oid: string;

@@ -1,5 +1,5 @@
 import type { Queryable } from './live-schema.js';
-import { quoteIdent, qualified } from './quote.js';
+import { quoteIdent, qualified } from '../../db/quote.js';
 
 interface EnabledTrigger {
   table: string;

@@ -1,0 +1,48 @@
+import { Kysely, PostgresDialect, type ControlledTransaction } from 'kysely';
+import type pg from 'pg';
+import type { OpenTransaction } from './database.js';
+import { postgresCopyIn } from './postgres-copy.js';
+
+/**
+ * A transaction on one client taken from the pool, seen by Kysely as a pool of that single
+ * client: seeders' queries and `COPY … FROM STDIN` then share one session and one transaction,
+ * which Kysely's own pool gives no way to reach. The client goes back to the pool at the end —
+ * destroyed instead when the rollback itself failed, so a broken session is never reused.
+ */
+export async function beginPinnedTransaction(pool: pg.Pool, schema: string): Promise<OpenTransaction> {
+  const client = await pool.connect();
+  // Kysely releases after commit/rollback; the real release waits for the outcome below.
+  const session = { query: client.query.bind(client), release: () => undefined };
+  const single = { connect: async () => session, end: async () => undefined } as unknown as pg.Pool;
+  const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool: single }) }).withSchema(schema);
+  let released = false;
+  const release = (broken: boolean) => {
+    if (released) return;
+    released = true;
+    client.release(broken || undefined);
+  };
+  let trx: ControlledTransaction<any>;
+  try {
+    trx = await kysely.startTransaction().execute();
+  } catch (error) {
+    release(true);
+    throw error;
+  }
+  return {
+    trx,
+    copyIn: (table, columns) => postgresCopyIn(client, table, columns),
+    async commit() {
+      // A failed COMMIT keeps the client: the caller's rollback() releases it.
+      await trx.commit().execute();
+      release(false);
+    },
+    async rollback() {
+      try {
+        await trx.rollback().execute();
+        release(false);
+      } catch {
+        release(true);
+      }
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
+import { qualified } from '../db/quote.js';
+import { copyValues } from './copy-rows.js';
+import { distinctColumns, updatedColumns, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
+
+/** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
+const ROWS_PER_WRITE = 1_000;
+
+/** Names temporary tables and savepoints uniquely, even for upserts a seeder runs concurrently. */
+let callCounter = 0;
+
+/** What the catalog says about a bulk upsert's target table. */
+export interface BulkTarget {
+  /** `"schema"."table"` as COPY needs it. */
+  table: string;
+  /**
+   * A plain table with an immediate, non-partial unique index on exactly the conflict columns
+   * and no INSERT rules: a COPY straight into it either stores every row exactly as the upsert
+   * would have inserted it, or fails (and is undone) when any key already exists.
+   */
+  straightCopyPossible: boolean;
+}
+
+/** Looked up in `schema` explicitly: Kysely's withSchema does not reach a standalone raw query. */
+export async function findBulkTarget(db: Kysely<any>, schema: string, table: string, conflict: readonly string[]): Promise<BulkTarget> {
+  const keys = [...conflict].sort();
+  const { rows } = await sql<{ table: string; straight: boolean }>`
+    select pg_catalog.format('%I.%I', n.nspname, c.relname) as table,
+           c.relkind in ('r', 'p')
+           and not exists (select 1 from pg_catalog.pg_rewrite r where r.ev_class = c.oid and r.ev_type = '3')
+           and exists (
+             select 1 from pg_catalog.pg_index i
+              where i.indrelid = c.oid and i.indisunique and i.indimmediate and i.indisvalid
+                and i.indpred is null and i.indexprs is null and i.indnatts = ${keys.length}
+                and (select array_agg(a.attname::text order by a.attname::text) from pg_catalog.pg_attribute a
+                      where a.attrelid = c.oid and a.attnum = any(i.indkey::int2[])) = ${keys}::text[]) as straight
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+     where c.reltype = pg_catalog.pg_typeof(null::${sql.id(schema, table)})::oid`.execute(db);
+  const found = rows[0];
+  if (!found) throw new Error(`table "${schema}"."${table}" not found`);
+  return { table: found.table, straightCopyPossible: found.straight };
+}
+
+/**
+ * The bulk upsert, two ways, both ending in what one INSERT … ON CONFLICT would have done:
+ * - When no key exists yet (a first seeding) the rows COPY straight into the table — as fast as
+ *   loading gets. It runs under a savepoint: the first existing key (or any other failure) undoes
+ *   it and the second way runs instead, reporting the real error if there is one.
+ * - Otherwise the rows COPY into a temporary table of the target's column types, and ONE
+ *   `INSERT … SELECT … ON CONFLICT` moves across only rows that are new or differ (an anti-join
+ *   skips unchanged rows, so a re-run writes and locks nothing).
+ * Returns how many rows were created and updated, or null when the second way is needed but the
+ * role may not create temporary tables (the caller then uses ordinary statements).
+ */
+export async function upsertViaCopy(request: {
+  db: Kysely<any>;
+  copyIn: CopyIn;
+  spec: UpsertSpec;
+  target: BulkTarget;
+  columns: readonly string[];
+  rows: readonly Row[];
+  signal: AbortSignal;
+  canStage: () => Promise<boolean>;
+}): Promise<{ created: number; updated: number } | null> {
+  const { db, copyIn, spec, target, columns, rows, signal } = request;
+  const jsonColumns = spec.jsonColumns ?? new Map<string, string>();
+  callCounter += 1;
+  // A re-run's first key is already there: skip the straight COPY that would fail on it at once.
+  if (target.straightCopyPossible && !(await keyExists(db, spec, target, rows[0]!))) {
+    const stored = await copyStraightIn({ db, copyIn, target, columns, rows, jsonColumns, signal, call: callCounter });
+    // A BEFORE INSERT trigger may skip rows: count what the server stored, as RETURNING would.
+    if (stored !== null) return { created: stored, updated: 0 };
+  }
+  if (!(await request.canStage())) return null;
+  const stage = `foodfleet_seed_stage_${callCounter}`;
+  const stageRef = sql.id('pg_temp', stage);
+  const columnRefs = sql.join(columns.map((c) => sql.ref(c)));
+  await sql`create temporary table ${stageRef} on commit drop as select ${columnRefs} from ${sql.raw(target.table)} with no data`.execute(db);
+  await copyRows(copyIn(qualified('pg_temp', stage), columns), columns, rows, jsonColumns, signal);
+  const select = sql`select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from ${stageRef} as s where not exists (${unchangedMatch(spec, target)})`;
+  const changed = await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } });
+  await sql`drop table ${stageRef}`.execute(db);
+  const created = changed.filter((r) => r.inserted).length;
+  return { created, updated: changed.length - created };
+}
+
+/** The rows stored, or null when the COPY failed and was undone (a key already exists, or anything else). */
+async function copyStraightIn(request: {
+  db: Kysely<any>;
+  copyIn: CopyIn;
+  target: BulkTarget;
+  columns: readonly string[];
+  rows: readonly Row[];
+  jsonColumns: ReadonlyMap<string, string>;
+  signal: AbortSignal;
+  call: number;
+}): Promise<number | null> {
+  const { db, signal } = request;
+  const savepoint = sql.id(`foodfleet_seed_copy_${request.call}`);
+  await sql`savepoint ${savepoint}`.execute(db);
+  let stored: number;
+  try {
+    stored = await copyRows(request.copyIn(request.target.table, request.columns), request.columns, request.rows, request.jsonColumns, signal);
+  } catch {
+    await sql`rollback to savepoint ${savepoint}`.execute(db);
+    signal.throwIfAborted();
+    return null;
+  }
+  await sql`release savepoint ${savepoint}`.execute(db);
+  return stored;
+}
+
+async function keyExists(db: Kysely<any>, spec: UpsertSpec, target: BulkTarget, row: Row): Promise<boolean> {
+  const sameKey = sql.join(
+    spec.conflict.map((c) => sql`${sql.ref(c)} = ${row[c]}`),
+    sql` and `,
+  );
+  const { rows } = await sql<{ found: boolean }>`select exists (select 1 from ${sql.raw(target.table)} where ${sameKey}) as found`.execute(db);
+  return rows[0]?.found === true;
+}
+
+/** The existing row with the same key and the same values (nothing for the upsert to do). */
+function unchangedMatch(spec: UpsertSpec, target: BulkTarget): RawBuilder<unknown> {
+  const sameKey = sql.join(
+    spec.conflict.map((c) => sql`${sql.ref(`t.${c}`)} = ${sql.ref(`s.${c}`)}`),
+    sql` and `,
+  );
+  const update = updatedColumns(spec);
+  const sameValues = update.length > 0 ? sql` and not ${distinctColumns('t', 's', update, spec.jsonColumns)}` : sql``;
+  return sql`select 1 from ${sql.raw(target.table)} as t where ${sameKey}${sameValues}`;
+}
+
+/** Streams the rows through the writer; resolves with the number the server stored. */
+async function copyRows(writer: CopyWriter, columns: readonly string[], rows: readonly Row[], jsonColumns: ReadonlyMap<string, string>, signal: AbortSignal): Promise<number> {
+  try {
+    for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
+      signal.throwIfAborted();
+      await writer.write(rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, columns, jsonColumns)));
+    }
+    return await writer.end();
+  } catch (error) {
+    // The session queues every other statement behind an open COPY: end it before anything else.
+    await writer.abort();
+    throw error;
+  }
+}
+
+/**
+ * Whether this session may create temporary tables (a locked-down role may not): checked, not
+ * tried, since a failed CREATE would abort the run's transaction.
+ */
+export async function canCreateTempTables(db: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ allowed: boolean }>`select pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') as allowed`.execute(db);
+  return rows[0]?.allowed === true;
+}
