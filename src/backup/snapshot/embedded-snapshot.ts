@@ -36,7 +36,7 @@ async function* pageRows(query: SnapshotQuery, schema: string, table: SnapshotTa
     const options: RowSelectOptions = { extra: keyset.extra, orderBy: keyset.orderBy, limit: PAGE_ROWS, ...(after ? { where: keyset.where } : {}) };
     const rows: Array<Record<string, string>> = await query<Record<string, string>>(rowSelect(schema, table, options), after ?? []);
     if (rows.length === 0) return;
-    yield Buffer.from(`${rows.map((row) => row.j).join('\n')}\n`);
+    yield Buffer.from(rows.map((row) => `,${row.j}\n`).join(''));
     const last = rows[rows.length - 1] as Record<string, string>;
     after = keyset.extra.map((_, i) => last[`k${i}`] as string);
     if (rows.length < PAGE_ROWS) return;

@@ -29,10 +29,11 @@ export async function withPostgresSnapshot<T>(pool: pg.Pool, scope: SnapshotScop
 
 /**
  * CSV format with quote and delimiter bytes that JSON text never contains unescaped makes COPY
- * emit each row's JSON unchanged, one per line (text format would double every backslash).
+ * emit each row's JSON unchanged, one per line (text format would double every backslash); the
+ * leading comma is the array separator (see {@link Snapshot.rows}).
  */
 async function* copyRows(client: pg.PoolClient, schema: string, table: SnapshotTable, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  const copy = `copy (${rowSelect(schema, table)}) to stdout (format csv, quote e'\\x01', delimiter e'\\x02')`;
+  const copy = `copy (select ',' || s.j from (${rowSelect(schema, table)}) as s) to stdout (format csv, quote e'\\x01', delimiter e'\\x02')`;
   const stream = client.query(pgCopyStreams.to(copy));
   if (signal) addAbortSignal(signal, stream);
   for await (const chunk of stream) yield chunk as Buffer;

@@ -42,7 +42,9 @@ export interface Snapshot {
   readonly sequences: readonly SequenceState[];
   /**
    * The rows of `table`, each rendered by the server as one JSON object whose values are the
-   * columns' text forms (JSON strings, SQL NULL as null), one object per `\n`-terminated line.
+   * columns' text forms (JSON strings, SQL NULL as null), one object per `\n`-terminated line,
+   * each line starting with the `,` that separates array elements (the writer drops the first):
+   * the bytes go into the document as they come, never copied to insert separators.
    * Chunks may split or join lines anywhere.
    */
   rows(table: SnapshotTable, signal?: AbortSignal): AsyncIterable<Buffer>;

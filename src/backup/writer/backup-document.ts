@@ -31,7 +31,7 @@ export async function* backupDocument(snapshot: Snapshot, metadata: BackupMetada
     } catch (error) {
       throw readError(table.name, error, options.signal);
     }
-    yield Buffer.from('\n]');
+    yield Buffer.from(']');
   }
   yield Buffer.from('}\n');
 }
