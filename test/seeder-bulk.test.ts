@@ -398,7 +398,8 @@ describe('a role without the TEMPORARY privilege', () => {
     // Its own database: revoking TEMPORARY from PUBLIC is database-wide.
     own = await freshDatabase('seeder-bulk-no-temp');
     role = uniqueName('ffs', 'no_temp', '_');
-    await own.query(`create role ${role} login`);
+    // A password: a throwaway embedded server (no local PostgreSQL) authenticates by SCRAM, not trust.
+    await own.query(`create role ${role} login password 'no-temp-pass-123'`);
     await own.query(`revoke temporary on database ${own.name} from public`);
     // Owning the schema lets the tool create its tracking tables; it gives no TEMPORARY.
     await own.query(`alter schema public owner to ${role}`);
@@ -407,7 +408,7 @@ describe('a role without the TEMPORARY privilege', () => {
     for (const owned of ['keyed', 'statement_log']) await own.query(`alter table ${owned} owner to ${role}`);
     const url = new URL(own.url);
     url.username = role;
-    url.password = '';
+    url.password = 'no-temp-pass-123';
     env = pgEnv(own, 'public', { DATABASE_URL: url.toString(), SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'keyed' });
     first = await runSeeder('KeyedBulkSeeder', env);
   }, RUN_TIMEOUT);
