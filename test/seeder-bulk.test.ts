@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LEFT_OUT_KEY, NOW_KEY, UNDEFINED_KEY } from './fixtures/seeders/defaults-bulk-seeder.js';
-import { freshDatabase, pgAdminUrl, runCli, type CliResult, type FreshDatabase } from './support/index.js';
+import { freshDatabase, pgAdminUrl, runCli, startCli, type CliResult, type FreshDatabase } from './support/index.js';
 import type { FailureDocument, RunDocument } from './support/documents.js';
 import { pgEnv } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
@@ -542,5 +542,51 @@ describe('values node-postgres and JSON could write differently', () => {
     await db.query('create table arrays_slices (like arrays_bulk including all)');
     await succeeds('DivergentBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('divergent-bulk-seeder.ts'), DIVERGENT_CASE: 'arrays' }));
     await sameRows('arrays');
+  }, RUN_TIMEOUT);
+});
+
+describe('Ctrl-C while a bulk COPY is streaming', () => {
+  /** Enough rows that the COPY is still running when the test sees it and interrupts. */
+  const ROWS = 3_000_000;
+
+  /** Resolves once the CLI's session runs a COPY into `table` (or into its staging table). */
+  async function copyRunning(copyInto: RegExp, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const rows = await db.query<{ query: string }>(
+        `select query from pg_stat_activity where datname = current_database() and application_name like 'foodfleet-seed:%' and state = 'active'`,
+      );
+      if (rows.some((r) => copyInto.test(r.query))) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no COPY matching ${copyInto} started within ${timeoutMs} ms`);
+  }
+
+  async function interrupted(table: string, copyInto: RegExp): Promise<void> {
+    const before = await snapshot(db, table);
+    const env = pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table, KEYED_ROWS: String(ROWS) });
+    const cli = startCli(['run', '--json', '--no-backup', '--only', 'KeyedBulkSeeder'], { env, timeoutMs: RUN_TIMEOUT });
+    await copyRunning(copyInto);
+    const sent = Date.now();
+    const result = await cli.kill('SIGINT');
+    // The COPY was stopped, not streamed to its end.
+    expect(Date.now() - sent).toBeLessThan(15_000);
+    expect(result.code, result.stdout + result.stderr).toBe(130);
+    expect(result.json<FailureDocument>()).toMatchObject({ success: false, error: { code: 'CANCELLED' } });
+    expect(await snapshot(db, table)).toBe(before);
+    // Nothing is left running or locked: a normal run goes through at once.
+    const again = await succeeds('KeyedBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table }));
+    expect(again.results.seeders.KeyedBulkSeeder?.status).toBe('completed');
+  }
+
+  it('the straight COPY into an empty table: exit 130, the table still empty', async () => {
+    await db.query('create table interrupted_straight (k integer primary key, label text not null, qty integer not null)');
+    await interrupted('interrupted_straight', /^copy \S*interrupted_straight\b/i);
+  }, RUN_TIMEOUT);
+
+  it('the COPY into the staging table: exit 130, the table as it was', async () => {
+    await db.query('create table interrupted_staged (k integer primary key, label text not null, qty integer not null)');
+    await db.query(`insert into interrupted_staged values (0, 'hand-made', 0)`);
+    await interrupted('interrupted_staged', /^copy "pg_temp"\."foodfleet_seed_stage_/i);
   }, RUN_TIMEOUT);
 });
