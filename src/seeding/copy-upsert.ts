@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
-import { distinctColumns, updatedColumns, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
+import { countUpserted, distinctColumns, updatedColumns, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
 
 /** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
 const ROWS_PER_WRITE = 1_000;
@@ -12,7 +12,7 @@ let callCounter = 0;
 
 /** What the catalog says about a bulk upsert's target table. */
 export interface BulkTarget {
-  /** `"schema"."table"` as COPY needs it. */
+  /** The table's schema-qualified name as SQL text (quoted where needed, by `format('%I.%I')`). */
   table: string;
   /**
    * A plain table with an immediate, non-partial unique index on exactly the conflict columns
@@ -81,8 +81,7 @@ export async function upsertViaCopy(request: {
   const select = sql`select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from ${stageRef} as s where not exists (${unchangedMatch(spec, target)})`;
   const changed = await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } });
   await sql`drop table ${stageRef}`.execute(db);
-  const created = changed.filter((r) => r.inserted).length;
-  return { created, updated: changed.length - created };
+  return countUpserted(changed);
 }
 
 /** The rows stored, or null when the COPY failed and was undone (a key already exists, or anything else). */
@@ -112,23 +111,25 @@ async function copyStraightIn(request: {
 }
 
 async function keyExists(db: Kysely<any>, spec: UpsertSpec, target: BulkTarget, row: Row): Promise<boolean> {
-  const sameKey = sql.join(
-    spec.conflict.map((c) => sql`${sql.ref(c)} = ${row[c]}`),
-    sql` and `,
-  );
+  const sameKey = keyEquals(spec.conflict, (c) => sql.ref(c), (c) => sql`${row[c]}`);
   const { rows } = await sql<{ found: boolean }>`select exists (select 1 from ${sql.raw(target.table)} where ${sameKey}) as found`.execute(db);
   return rows[0]?.found === true;
 }
 
 /** The existing row with the same key and the same values (nothing for the upsert to do). */
 function unchangedMatch(spec: UpsertSpec, target: BulkTarget): RawBuilder<unknown> {
-  const sameKey = sql.join(
-    spec.conflict.map((c) => sql`${sql.ref(`t.${c}`)} = ${sql.ref(`s.${c}`)}`),
-    sql` and `,
-  );
+  const sameKey = keyEquals(spec.conflict, (c) => sql.ref(`t.${c}`), (c) => sql.ref(`s.${c}`));
   const update = updatedColumns(spec);
   const sameValues = update.length > 0 ? sql` and not ${distinctColumns('t', 's', update, spec.jsonColumns)}` : sql``;
   return sql`select 1 from ${sql.raw(target.table)} as t where ${sameKey}${sameValues}`;
+}
+
+/** `left(k1) = right(k1) and …` over the conflict columns. */
+function keyEquals(conflict: readonly string[], left: (column: string) => RawBuilder<unknown>, right: (column: string) => RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql.join(
+    conflict.map((c) => sql`${left(c)} = ${right(c)}`),
+    sql` and `,
+  );
 }
 
 /** Streams the rows through the writer; resolves with the number the server stored. */

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { FoodFleetDatabase } from '../schema.js';
 import { Counter } from './counter.js';
-import { batchSize, chunks, selectFromJson, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
+import { batchSize, chunks, countUpserted, selectFromJson, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
 import { jsonColumnsOf, toJsonPayload } from './json-rows.js';
 import type { CopyIn } from '../db/copy-writer.js';
 import { copyableRows } from './copy-rows.js';
@@ -179,20 +179,16 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
           canStage: () => (this.#canStage ??= canCreateTempTables(db)),
         })
       : null;
-    const totals = copied ?? countChanged(await this.#upsertByStatements(db, spec, columns, all));
+    const totals = copied ?? countUpserted(await this.#upsertByStatements(db, spec, columns, all));
     this.#counter.add('created', totals.created);
     this.#counter.add('updated', totals.updated);
     return { ...totals, unchanged: rows.length - totals.created - totals.updated };
   }
 
   #bulkTarget(table: string, conflict: readonly string[]): Promise<BulkTarget> {
-    const key = JSON.stringify([table, conflict]);
-    let found = this.#bulkTargets.get(key);
-    if (!found) {
-      found = findBulkTarget(this.db as unknown as Kysely<any>, this.context.schema, table, conflict);
-      this.#bulkTargets.set(key, found);
-    }
-    return found;
+    return cached(this.#bulkTargets, JSON.stringify([table, conflict]), () =>
+      findBulkTarget(this.db as unknown as Kysely<any>, this.context.schema, table, conflict),
+    );
   }
 
   /** Each batch as ONE json parameter; rows without an exact JSON form fall back to bind parameters. */
@@ -252,12 +248,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   }
 
   #jsonColumnsOf(table: string): Promise<Map<string, 'json' | 'jsonb'>> {
-    let found = this.#jsonColumns.get(table);
-    if (!found) {
-      found = jsonColumnsOf(this.db as unknown as Kysely<any>, this.context.schema, table);
-      this.#jsonColumns.set(table, found);
-    }
-    return found;
+    return cached(this.#jsonColumns, table, () => jsonColumnsOf(this.db as unknown as Kysely<any>, this.context.schema, table));
   }
 
   async #findByKey(table: string, key: Row): Promise<Row | undefined> {
@@ -281,9 +272,14 @@ function copyableCall(rows: readonly Row[], spec: UpsertSpec, columns: readonly 
   return needed.every((column) => columns.includes(column));
 }
 
-function countChanged(changed: readonly { inserted: boolean }[]): { created: number; updated: number } {
-  const created = changed.filter((r) => r.inserted).length;
-  return { created, updated: changed.length - created };
+/** The catalog lookup for `key`, made once per run and shared by every call that needs it. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, lookUp: () => Promise<T>): Promise<T> {
+  let found = cache.get(key);
+  if (!found) {
+    found = lookUp();
+    cache.set(key, found);
+  }
+  return found;
 }
 
 function pick(row: Row, columns: readonly string[]): Row {

@@ -53,6 +53,12 @@ export async function upsertBatch(
   return result.map(({ __inserted, ...row }) => ({ row, inserted: Boolean(__inserted) }));
 }
 
+/** Created and updated counts of the rows an upsert returned (unchanged rows are not returned). */
+export function countUpserted(changed: readonly { inserted: boolean }[]): { created: number; updated: number } {
+  const created = changed.filter((r) => r.inserted).length;
+  return { created, updated: changed.length - created };
+}
+
 /** Columns an existing row gets overwritten with (never the key itself). */
 export function updatedColumns(spec: UpsertSpec): readonly string[] {
   return spec.update === 'none' ? [] : spec.update.filter((c) => !spec.conflict.includes(c));
