@@ -108,12 +108,13 @@ describe('S3 store (s3rver over the real protocol)', () => {
   });
 
   it('keeps going while the producer is slower than the timeout (only the store stalling counts)', async () => {
-    const slowStore = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, timeout: 1 }), { credentials });
+    // 3 s, not 1: on a loaded 2-core CI runner s3rver itself once took over a second to answer.
+    const slowStore = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, timeout: 3 }), { credentials });
     const parts = [randomBytes(1000), randomBytes(1000)];
     const body = Readable.from(
       (async function* () {
         yield parts[0]!;
-        await sleep(2500); // e.g. the database taking its time on a large table
+        await sleep(4500); // e.g. the database taking its time on a large table
         yield parts[1]!;
       })(),
     );
