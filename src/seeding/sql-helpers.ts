@@ -64,9 +64,12 @@ export function updatedColumns(spec: UpsertSpec): readonly string[] {
   return spec.update === 'none' ? [] : spec.update.filter((c) => !spec.conflict.includes(c));
 }
 
-/** `(left.a, left.b) IS DISTINCT FROM (right.a, right.b)`; json/jsonb compared by their text. */
+/**
+ * `(left.a, left.b) IS DISTINCT FROM (right.a, right.b)`: PostgreSQL's own equality of each type
+ * (jsonb's too: casting it to text cost 20 % of a bulk re-run). json has no equality: compared by text.
+ */
 export function distinctColumns(left: string, right: string, columns: readonly string[], jsonColumns: ReadonlyMap<string, string> = new Map()): RawBuilder<boolean> {
-  const side = (prefix: string) => sql.join(columns.map((c) => (jsonColumns.has(c) ? sql`${sql.ref(`${prefix}.${c}`)}::text` : sql.ref(`${prefix}.${c}`))));
+  const side = (prefix: string) => sql.join(columns.map((c) => (jsonColumns.get(c) === 'json' ? sql`${sql.ref(`${prefix}.${c}`)}::text` : sql.ref(`${prefix}.${c}`))));
   return sql<boolean>`(${side(left)}) is distinct from (${side(right)})`;
 }
 
