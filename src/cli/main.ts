@@ -2,12 +2,14 @@ import { buildProgram } from './program.js';
 import { Output } from './output.js';
 import { reportError } from './report-error.js';
 import type { CommandContext, GlobalOptions } from './context.js';
+import { holdYoungGeneration } from '../util/young-generation.js';
 
 /**
  * The CLI's only error boundary: commands return or throw; exit codes are set here and nowhere
  * else. Heavy modules (kysely, pg, PGlite, zod, the AWS SDK) load inside command handlers only.
  */
 async function main(argv: string[]): Promise<void> {
+  holdYoungGeneration();
   // This tool supports Node 20 (engines); the AWS SDK's "Node 22 will be required" notice is noise to an operator.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const jsonRequested = argv.includes('--json');
