@@ -13,7 +13,6 @@ import { resolveRestoreTarget, resolveRollbackTarget, type RestoreTarget } from 
 import type { BackupStore } from './store.js';
 import { takeAndRecordBackup } from './take-backup.js';
 import { backupEventsFor, type BackupEventsSource } from './restore/backup-events-source.js';
-import { withGrowingYoungGeneration } from '../util/young-generation.js';
 
 export type { RestoreEvents } from './restore/restore-events.js';
 export { silentRestoreEvents } from './restore/restore-events.js';
@@ -108,7 +107,7 @@ async function runRestore(deps: RestoreDeps, item: CatalogItem, run: RunOptions)
       events.started({ executionId: id, command: run.command, key: item.key });
       let stage: RestoreStage = 'check';
       try {
-        const checked = await withGrowingYoungGeneration(() => checkBackup(deps.database, deps.store, item, deps.signal));
+        const checked = await checkBackup(deps.database, deps.store, item, deps.signal);
         const warnings = [...checked.plan.warnings];
         for (const warning of warnings) events.warning(warning);
         stage = 'safety-backup';
@@ -119,7 +118,7 @@ async function runRestore(deps: RestoreDeps, item: CatalogItem, run: RunOptions)
         }
         deps.signal.throwIfAborted();
         stage = 'load';
-        const tables = await withGrowingYoungGeneration(() => loadInOneTransaction(deps, item, id));
+        const tables = await loadInOneTransaction(deps, item, id);
         await tracker.recordRestoredKey(id, item.key);
         events.completed({ executionId: id, command: run.command, key: item.key, tables, safetyBackupKey: safety.key, durationMs: Math.round(performance.now() - started) });
         const result: RestoreResult = { success: true, execution_id: id, key: item.key, tables, safety_backup_key: safety.key, warnings };

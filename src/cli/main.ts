@@ -2,7 +2,7 @@ import { buildProgram } from './program.js';
 import { Output } from './output.js';
 import { reportError } from './report-error.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { holdYoungGeneration } from '../util/young-generation.js';
+import { holdYoungGeneration, releaseYoungGeneration } from '../util/young-generation.js';
 
 /**
  * The CLI's only error boundary: commands return or throw; exit codes are set here and nowhere
@@ -53,7 +53,12 @@ async function main(argv: string[]): Promise<void> {
       buildProgram(makeContext, output).outputHelp();
       return;
     }
-    await buildProgram(makeContext, output).parseAsync(argv, { from: 'user' });
+    const program = buildProgram(makeContext, output);
+    // Only `backup` keeps the young generation held (young-generation.ts says why).
+    program.hook('preAction', (_program, command) => {
+      if (command.name() !== 'backup') releaseYoungGeneration();
+    });
+    await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     process.exitCode = reportError(error, out);
   } finally {

@@ -2,11 +2,12 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * V8 doubles its young generation (up to 3 × 16 MB) each time enough has survived since it last
- * grew, and a larger one is scavenged less often, so dead stream Buffers pile up in between. For a
- * streaming CLI that only costs memory: holding it at its starting size took a 1 M-row backup's
- * peak RSS from 126 to 91 MB (S: 98 → 85 MB) at the same wall time (measured, `npm run bench`).
- * Restore is the exception: it parses rows that live across scavenges, and with a small young
- * generation they were promoted early (measured 19 % slower and 12 MB larger), so it lets it grow.
+ * grew, and a larger one is scavenged less often, so dead stream Buffers pile up in between. For
+ * `backup`, which only streams, holding it at its starting size took peak RSS at 1 M rows from
+ * 126 to 91 MB (10 k rows: 98 → 83 MB) at the same wall time (measured, `npm run bench`).
+ * Commands that build or parse many rows need the room: with the young generation held, a
+ * 100 k-row seeding spent twice the time in GC and restore ran 19 % slower (measured), so every
+ * command but `backup` releases it before its action runs.
  * V8 reads this flag whenever it would grow the space, so setting it at run time takes effect.
  */
 const HELD = '--semi-space-growth-factor=1';
@@ -14,9 +15,8 @@ const HELD = '--semi-space-growth-factor=1';
 const GROWING = '--semi-space-growth-factor=2';
 
 let held = false;
-let growers = 0;
 
-/** Called once by the CLI (never by the library, which must not tune its host's GC). */
+/** Called first thing by the CLI (never by the library, which must not tune its host's GC). */
 export function holdYoungGeneration(env: NodeJS.ProcessEnv = process.env): void {
   // An operator's own young-generation flags win.
   if ([...process.execArgv, env.NODE_OPTIONS ?? ''].some((arg) => /semi[-_]space/.test(arg))) return;
@@ -24,15 +24,9 @@ export function holdYoungGeneration(env: NodeJS.ProcessEnv = process.env): void 
   setFlagsFromString(HELD);
 }
 
-/** Runs `body` with V8's default growth (a no-op unless the CLI held the young generation). */
-export async function withGrowingYoungGeneration<T>(body: () => Promise<T>): Promise<T> {
-  if (!held) return body();
-  if (growers === 0) setFlagsFromString(GROWING);
-  growers += 1;
-  try {
-    return await body();
-  } finally {
-    growers -= 1;
-    if (growers === 0) setFlagsFromString(HELD);
-  }
+/** Lets V8 grow the young generation again (a no-op unless it was held). */
+export function releaseYoungGeneration(): void {
+  if (!held) return;
+  held = false;
+  setFlagsFromString(GROWING);
 }
