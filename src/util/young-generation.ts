@@ -7,7 +7,8 @@ import { setFlagsFromString } from 'node:v8';
  * 126 to 91 MB (10 k rows: 98 → 83 MB) at the same wall time (measured, `npm run bench`).
  * Commands that build or parse many rows need the room: with the young generation held, a
  * 100 k-row seeding spent twice the time in GC and restore ran 19 % slower (measured), so every
- * command but `backup` releases it before its action runs.
+ * command but `backup` releases it before its action runs, and so does `backup` on the embedded
+ * engine, which hands every row over as a JS object.
  * V8 reads this flag whenever it would grow the space, so setting it at run time takes effect.
  */
 const HELD = '--semi-space-growth-factor=1';
