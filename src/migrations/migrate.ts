@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { OperationError } from '../errors.js';
 import { foodfleetTables } from './foodfleet-tables.js';
 import { trackingTables } from './tracking-tables.js';
+import { upsertMemos } from './upsert-memos.js';
 
 /** The tool's own migration bookkeeping tables: never the app's, never backed up. */
 export const TOOL_TABLES = [
@@ -11,11 +12,12 @@ export const TOOL_TABLES = [
   'foodfleet_seed_migrations_lock',
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
+  'foodfleet_seed_upsert_memos',
 ] as const;
 
 const SETS = {
   tracking: { table: 'foodfleet_seed_tracking_migrations', migrations: { '0001_seeder_executions': trackingTables } },
-  foodfleet: { table: 'foodfleet_seed_migrations', migrations: { '0001_foodfleet_tables': foodfleetTables } },
+  foodfleet: { table: 'foodfleet_seed_migrations', migrations: { '0001_foodfleet_tables': foodfleetTables, '0002_upsert_memos': upsertMemos } },
 } satisfies Record<string, { table: string; migrations: Record<string, Migration> }>;
 
 export interface MigrationOutcome {

@@ -3,9 +3,13 @@ import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
 import { countUpserted, distinctColumns, updatedColumns, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
+import { inputDigest, loadMemo, memoApplies, rowVersions, saveMemo, type MemoKey } from './upsert-memo.js';
 
 /** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
 const ROWS_PER_WRITE = 1_000;
+
+/** Sees every batch of values a COPY sends. */
+type Tap = (values: readonly (readonly (string | null)[])[]) => void;
 
 /** Names temporary tables and savepoints uniquely, even for upserts a seeder runs concurrently. */
 let callCounter = 0;
@@ -62,13 +66,46 @@ export async function upsertViaCopy(request: {
   rows: readonly Row[];
   signal: AbortSignal;
   canStage: () => Promise<boolean>;
+  /** Where this call's memo is kept (see upsert-memo.ts); null to check every row as usual. */
+  memo: MemoKey | null;
 }): Promise<{ created: number; updated: number } | null> {
-  const { db, copyIn, spec, target, columns, rows, signal } = request;
+  const { db, spec, target, columns, rows, signal } = request;
   const jsonColumns = spec.jsonColumns ?? new Map<string, string>();
   callCounter += 1;
+  const memo = request.memo && (await memoApplies(db, target.table, rows.length)) ? request.memo : null;
+  if (memo && (await unchangedSinceMemo(db, memo, { spec, target, columns, rows, jsonColumns, signal }))) return { created: 0, updated: 0 };
+  let digest = memo ? inputDigest(target.table, spec, columns) : null;
+  const result = await loadRows(request, jsonColumns, () => (digest = memo ? inputDigest(target.table, spec, columns) : null)?.add);
+  if (memo && digest && result) await saveMemo(db, memo, { inputDigest: digest.hex(), rowVersions: await rowVersions(db, target.table) });
+  return result;
+}
+
+/** True when the memo's input digest matches these rows and no row version moved since it was kept. */
+async function unchangedSinceMemo(
+  db: Kysely<any>,
+  key: MemoKey,
+  call: { spec: UpsertSpec; target: BulkTarget; columns: readonly string[]; rows: readonly Row[]; jsonColumns: ReadonlyMap<string, string>; signal: AbortSignal },
+): Promise<boolean> {
+  const memo = await loadMemo(db, key);
+  if (!memo || memo.rowVersions !== (await rowVersions(db, call.target.table))) return false;
+  const digest = inputDigest(call.target.table, call.spec, call.columns);
+  for (let start = 0; start < call.rows.length; start += ROWS_PER_WRITE) {
+    call.signal.throwIfAborted();
+    digest.add(call.rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, call.columns, call.jsonColumns)));
+  }
+  return digest.hex() === memo.inputDigest;
+}
+
+/** The two ways (see upsertViaCopy); `tap()` gives each attempt a fresh observer of the values sent. */
+async function loadRows(
+  request: { db: Kysely<any>; copyIn: CopyIn; spec: UpsertSpec; target: BulkTarget; columns: readonly string[]; rows: readonly Row[]; signal: AbortSignal; canStage: () => Promise<boolean> },
+  jsonColumns: ReadonlyMap<string, string>,
+  tap: () => Tap | undefined,
+): Promise<{ created: number; updated: number } | null> {
+  const { db, copyIn, spec, target, columns, rows, signal } = request;
   // A re-run's first key is already there: skip the straight COPY that would fail on it at once.
   if (target.straightCopyPossible && !(await keyExists(db, spec, target, rows[0]!))) {
-    const stored = await copyStraightIn({ db, copyIn, target, columns, rows, jsonColumns, signal, call: callCounter });
+    const stored = await copyStraightIn({ db, copyIn, target, columns, rows, jsonColumns, signal, call: callCounter, tap: tap() });
     // A BEFORE INSERT trigger may skip rows: count what the server stored, as RETURNING would.
     if (stored !== null) return { created: stored, updated: 0 };
   }
@@ -77,7 +114,7 @@ export async function upsertViaCopy(request: {
   const stageRef = sql.id('pg_temp', stage);
   const columnRefs = sql.join(columns.map((c) => sql.ref(c)));
   await sql`create temporary table ${stageRef} on commit drop as select ${columnRefs} from ${sql.raw(target.table)} with no data`.execute(db);
-  await copyRows(copyIn(qualified('pg_temp', stage), columns), columns, rows, jsonColumns, signal);
+  await copyRows(copyIn(qualified('pg_temp', stage), columns), columns, rows, jsonColumns, signal, tap());
   const select = sql`select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from ${stageRef} as s where not exists (${unchangedMatch(spec, target)})`;
   const changed = await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } });
   await sql`drop table ${stageRef}`.execute(db);
@@ -94,13 +131,14 @@ async function copyStraightIn(request: {
   jsonColumns: ReadonlyMap<string, string>;
   signal: AbortSignal;
   call: number;
+  tap: Tap | undefined;
 }): Promise<number | null> {
   const { db, signal } = request;
   const savepoint = sql.id(`foodfleet_seed_copy_${request.call}`);
   await sql`savepoint ${savepoint}`.execute(db);
   let stored: number;
   try {
-    stored = await copyRows(request.copyIn(request.target.table, request.columns), request.columns, request.rows, request.jsonColumns, signal);
+    stored = await copyRows(request.copyIn(request.target.table, request.columns), request.columns, request.rows, request.jsonColumns, signal, request.tap);
   } catch {
     await sql`rollback to savepoint ${savepoint}`.execute(db);
     signal.throwIfAborted();
@@ -133,11 +171,13 @@ function keyEquals(conflict: readonly string[], left: (column: string) => RawBui
 }
 
 /** Streams the rows through the writer; resolves with the number the server stored. */
-async function copyRows(writer: CopyWriter, columns: readonly string[], rows: readonly Row[], jsonColumns: ReadonlyMap<string, string>, signal: AbortSignal): Promise<number> {
+async function copyRows(writer: CopyWriter, columns: readonly string[], rows: readonly Row[], jsonColumns: ReadonlyMap<string, string>, signal: AbortSignal, tap?: Tap): Promise<number> {
   try {
     for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
       signal.throwIfAborted();
-      await writer.write(rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, columns, jsonColumns)));
+      const values = rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, columns, jsonColumns));
+      tap?.(values);
+      await writer.write(values);
     }
     return await writer.end();
   } catch (error) {

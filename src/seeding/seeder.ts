@@ -6,6 +6,7 @@ import { jsonColumnsOf, toJsonPayload } from './json-rows.js';
 import type { CopyIn } from '../db/copy-writer.js';
 import { copyableRows } from './copy-rows.js';
 import { canCreateTempTables, findBulkTarget, upsertViaCopy, type BulkTarget } from './copy-upsert.js';
+import type { MemoKey } from './upsert-memo.js';
 
 /** Rows per json_populate_recordset statement: large enough to amortize round trips, small enough to bound memory. */
 const JSON_BATCH_ROWS = 10_000;
@@ -74,6 +75,8 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   #copyIn: CopyIn | null = null;
   #canStage: Promise<boolean> | undefined;
   #bulkTargets = new Map<string, Promise<BulkTarget>>();
+  /** Bulk calls per table in this run: the n-th call on a table keeps the n-th memo. */
+  #bulkCalls = new Map<string, number>();
   /** json/jsonb columns per table, looked up once per run rather than once per upsert. */
   #jsonColumns = new Map<string, Promise<Map<string, 'json' | 'jsonb'>>>();
 
@@ -104,6 +107,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     this.#copyIn = copyIn;
     this.#canStage = undefined;
     this.#bulkTargets = new Map();
+    this.#bulkCalls = new Map();
     this.#counter = new Counter();
     this.#jsonColumns = new Map();
   }
@@ -177,12 +181,19 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
           rows: all,
           signal: this.context.signal,
           canStage: () => (this.#canStage ??= canCreateTempTables(db)),
+          memo: this.#memoKey(table),
         })
       : null;
     const totals = copied ?? countUpserted(await this.#upsertByStatements(db, spec, columns, all));
     this.#counter.add('created', totals.created);
     this.#counter.add('updated', totals.updated);
     return { ...totals, unchanged: rows.length - totals.created - totals.updated };
+  }
+
+  #memoKey(table: string): MemoKey {
+    const call = (this.#bulkCalls.get(table) ?? 0) + 1;
+    this.#bulkCalls.set(table, call);
+    return { seeder: this.name, call: `${table}#${call}` };
   }
 
   #bulkTarget(table: string, conflict: readonly string[]): Promise<BulkTarget> {

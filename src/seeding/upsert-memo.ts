@@ -1,0 +1,88 @@
+import { createHash, type Hash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { copyTextLine } from '../db/copy-text.js';
+import type { UpsertSpec } from './sql-helpers.js';
+
+/**
+ * A bulk upsert's memo: a digest of what it was given, and a digest of the table's row versions
+ * right after it wrote. When a later run gives the same input and every row version is still
+ * the one left then, the upsert has nothing to do — known without parsing and comparing every
+ * value again (the no-change re-run of a deploy). A row cannot change without getting a new
+ * (ctid, xmin); VACUUM FULL, TRUNCATE, a restore or a hand edit only make the digest differ,
+ * and the upsert then checks every row as usual. Kept in the seeding transaction, so a dry or
+ * failed run leaves none behind.
+ */
+export const MEMO_TABLE = 'foodfleet_seed_upsert_memos';
+
+/** Which upsert a memo belongs to: the seeder and its n-th bulk call on a table in a run. */
+export interface MemoKey {
+  seeder: string;
+  call: string;
+}
+
+export interface Memo {
+  inputDigest: string;
+  rowVersions: string;
+}
+
+/**
+ * Whether a memo can speak for this table: a plain table (no children, no row security) without
+ * user triggers or rules — a BEFORE trigger that rewrites values makes a full check report
+ * "updated" on every run, which a memo would hide — and not much larger than the call, since
+ * digesting the row versions reads the whole table.
+ */
+export async function memoApplies(db: Kysely<any>, table: string, rows: number): Promise<boolean> {
+  const { rows: found } = await sql<{ applies: boolean }>`
+    select c.relkind = 'r' and not c.relhassubclass and not c.relrowsecurity
+           and not exists (select 1 from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal)
+           and not exists (select 1 from pg_catalog.pg_rewrite r where r.ev_class = c.oid)
+           and case when c.reltuples >= 0 then c.reltuples <= 2 * ${rows}::float8 + 1000
+                    else pg_catalog.pg_relation_size(c.oid) <= ${rows}::bigint * 1024 end as applies
+      from pg_catalog.pg_class c
+     where c.oid = ${table}::regclass`.execute(db);
+  return found[0]?.applies === true;
+}
+
+/** Count and 64-bit hash sum of every row's (ctid, xmin): changes whenever any row does. */
+export async function rowVersions(db: Kysely<any>, table: string): Promise<string> {
+  const { rows } = await sql<{ versions: string }>`
+    select count(*)::text || '/' || coalesce(sum(pg_catalog.hashtextextended(ctid::text || '/' || xmin::text, 0)), 0)::text as versions
+      from ${sql.raw(table)}`.execute(db);
+  return rows[0]!.versions;
+}
+
+/**
+ * A digest of the call as the server would receive it: target, columns and options, then every
+ * row's COPY line. Fed chunk by chunk with the values the COPY sends.
+ */
+export function inputDigest(table: string, spec: UpsertSpec, columns: readonly string[]): { add(values: readonly (readonly (string | null)[])[]): void; hex(): string } {
+  const hash: Hash = createHash('sha256');
+  const { jsonColumns, ...options } = spec;
+  hash.update(JSON.stringify({ table, columns, options, json: [...(jsonColumns ?? new Map())] }));
+  return {
+    add(values) {
+      let text = '';
+      for (const row of values) text += copyTextLine(row);
+      hash.update(text);
+    },
+    hex: () => hash.digest('hex'),
+  };
+}
+
+export async function loadMemo(db: Kysely<any>, key: MemoKey): Promise<Memo | null> {
+  const row = await db
+    .selectFrom(MEMO_TABLE)
+    .select(['input_digest', 'row_versions'])
+    .where('seeder', '=', key.seeder)
+    .where('call', '=', key.call)
+    .executeTakeFirst();
+  return row ? { inputDigest: row.input_digest as string, rowVersions: row.row_versions as string } : null;
+}
+
+export async function saveMemo(db: Kysely<any>, key: MemoKey, memo: Memo): Promise<void> {
+  await db
+    .insertInto(MEMO_TABLE)
+    .values({ ...key, input_digest: memo.inputDigest, row_versions: memo.rowVersions })
+    .onConflict((oc) => oc.columns(['seeder', 'call']).doUpdateSet({ input_digest: memo.inputDigest, row_versions: memo.rowVersions, updated_at: sql`now()` }))
+    .execute();
+}
