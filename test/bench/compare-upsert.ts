@@ -45,13 +45,13 @@ export async function compareUpsert(ctx: BenchContext): Promise<Figure[]> {
 async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: string): Promise<Figure[]> {
   const n = ctx.seedRows;
   const truncate = () => withClient(url, (client) => client.query('truncate bench_items restart identity'));
-  const seed = async (name: string, expect?: 'created' | 'unchanged'): Promise<{ ms: number; timing: SeederTiming | null }> => {
+  const seed = async (name: string, expect?: 'created' | 'unchanged' | 'one updated'): Promise<{ ms: number; timing: SeederTiming | null }> => {
     const run = await runFoodfleet(['run', '--only', name, '--no-backup', '--json'], place, RUN_TIMEOUT_MS);
     expectSuccess(run, `foodfleet-seed run --only ${name}`);
     const json = jsonOutput<RunJson>(run, 'foodfleet-seed run');
     const counts = json.results?.seeders?.[name];
     if (expect) {
-      const want = expect === 'created' ? { created: n, updated: 0 } : { created: 0, updated: 0 };
+      const want = expect === 'created' ? { created: n, updated: 0 } : { created: 0, updated: expect === 'one updated' ? 1 : 0 };
       if (counts?.created !== want.created || counts?.updated !== want.updated) {
         throw new Error(`${name} reported ${JSON.stringify(counts)}, expected ${JSON.stringify(want)}`);
       }
@@ -72,7 +72,7 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
   await psql('select 1');
 
   const upsertMs: number[] = [];
-  const buildMs = { first: [] as number[], rerun: [] as number[] };
+  const buildMs = { first: [] as number[], rerun: [] as number[], edited: [] as number[] };
   const requireTiming = (timing: SeederTiming | null): SeederTiming => {
     if (!timing) throw new Error(`${BENCH_SEEDER} did not report its timing`);
     return timing;
@@ -99,6 +99,16 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
           return ms;
         },
       },
+      {
+        // The memo cannot answer once anything touched the table: every row is checked again.
+        name: 'run BenchSeeder (one row changed by hand)',
+        run: async () => {
+          await withClient(url, (client) => client.query(`update bench_items set stock = stock + 1 where sku = (select min(sku) from bench_items)`));
+          const { ms, timing } = await seed(BENCH_SEEDER, 'one updated');
+          buildMs.edited.push(requireTiming(timing).build_ms);
+          return ms;
+        },
+      },
       { name: "psql -c 'select 1'", run: () => psql('select 1') },
       {
         name: 'psql \\copy',
@@ -119,13 +129,14 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
  * Seeder runs are taken net of start-up (the round's TrivialSeeder run) and of building the rows
  * (timed inside the seeder): what is left is upsertMany plus the run's per-seeder work.
  */
-function figures(ctx: BenchContext, samples: Map<string, number[]>, upsertMs: number[], buildMs: { first: number[]; rerun: number[] }): Figure[] {
+function figures(ctx: BenchContext, samples: Map<string, number[]>, upsertMs: number[], buildMs: { first: number[]; rerun: number[]; edited: number[] }): Figure[] {
   const get = (name: string) => samples.get(name)!;
   const minus = (a: number[], b: number[]) => a.map((x, i) => x - b[i]!);
   const trivial = get('run TrivialSeeder');
   const first = series('seeder net of start-up and row building', 'ms', minus(minus(get('run BenchSeeder (empty table)'), trivial), buildMs.first));
   const rerun = series('re-run net of start-up and row building', 'ms', minus(minus(get('run BenchSeeder (nothing to change)'), trivial), buildMs.rerun));
-  const building = formatMs(series('row building', 'ms', [...buildMs.first, ...buildMs.rerun]).median);
+  const edited = series('re-run after a hand edit, net of start-up and row building', 'ms', minus(minus(get('run BenchSeeder (one row changed by hand)'), trivial), buildMs.edited));
+  const building = formatMs(series('row building', 'ms', [...buildMs.first, ...buildMs.rerun, ...buildMs.edited]).median);
   const copy = series('psql \\copy net of start-up', 'ms', minus(get('psql \\copy'), get("psql -c 'select 1'")));
   const raw = (name: string) => formatMs(series(name, 'ms', get(name)).median);
   const rows = ctx.seedRows.toLocaleString('en-US');
@@ -150,6 +161,17 @@ function figures(ctx: BenchContext, samples: Map<string, number[]>, upsertMs: nu
         note: `raw medians: re-run ${raw('run BenchSeeder (nothing to change)')}, first run ${raw('run BenchSeeder (empty table)')}, building the rows ${building}`,
       },
       rerun,
+      first,
+    ),
+    ratioFigure(
+      {
+        comparison: 4,
+        id: 'rerun_after_edit_vs_first',
+        title: 'same seeder re-run after one row was changed by hand (every row checked) vs its first run (same nets)',
+        size: null,
+        note: `raw medians: re-run after the edit ${raw('run BenchSeeder (one row changed by hand)')}, first run ${raw('run BenchSeeder (empty table)')}`,
+      },
+      edited,
       first,
     ),
   ];
