@@ -33,7 +33,8 @@ export interface Memo {
  */
 export async function memoApplies(db: Kysely<any>, table: string, rows: number): Promise<boolean> {
   const { rows: found } = await sql<{ applies: boolean }>`
-    select c.relkind = 'r' and not c.relhassubclass and not c.relrowsecurity
+    select pg_catalog.current_setting('server_version_num')::int >= 110000 -- hashtextextended()
+           and c.relkind = 'r' and not c.relhassubclass and not c.relrowsecurity
            and not exists (select 1 from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal)
            and not exists (select 1 from pg_catalog.pg_rewrite r where r.ev_class = c.oid)
            and case when c.reltuples >= 0 then c.reltuples <= 2 * ${rows}::float8 + 1000
