@@ -162,6 +162,25 @@ describe('a bulk upsert remembers what it wrote', () => {
   }, RUN_TIMEOUT);
 });
 
+describe('the same text under other session settings is another input', () => {
+  it('a local time without offset re-read under another TimeZone: every row is checked and updated', async () => {
+    await db.query('create table memo_tz (k integer primary key, label text not null, qty integer not null, at timestamptz not null)');
+    const env = keyedEnv('memo_tz', { KEYED_AT: '2024-06-01 12:00' });
+    const dbName = new URL(db.url).pathname.slice(1);
+    await db.query(`alter database "${dbName}" set timezone = 'UTC'`);
+    try {
+      expect(await upsert(env)).toEqual({ created: ROWS, updated: 0, unchanged: 0 });
+      await expectAnsweredByMemo('memo_tz', env);
+      await db.query(`alter database "${dbName}" set timezone = 'Asia/Tokyo'`);
+      // 12:00 in Tokyo is another instant than 12:00 UTC: the rows really change.
+      expect(await checkedEveryRow('memo_tz', env)).toEqual({ created: 0, updated: ROWS, unchanged: 0 });
+      expect(await db.query(`select count(*)::int as n from memo_tz where at = '2024-06-01 03:00+00'`)).toEqual([{ n: ROWS }]);
+    } finally {
+      await db.query(`alter database "${dbName}" reset timezone`);
+    }
+  }, RUN_TIMEOUT);
+});
+
 describe('tables a memo cannot speak for', () => {
   it('a table with a user trigger keeps no memo and is checked every run', async () => {
     await createTable('memo_triggered');

@@ -3,7 +3,7 @@ import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
 import { countUpserted, distinctColumns, updatedColumns, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
-import { inputDigest, loadMemo, memoApplies, rowVersions, saveMemo, type MemoKey } from './upsert-memo.js';
+import { inputDigest, loadMemo, memoSettings, rowVersions, saveMemo, type InputDigest, type InputHeader, type MemoKey } from './upsert-memo.js';
 
 /** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
 const ROWS_PER_WRITE = 1_000;
@@ -72,11 +72,13 @@ export async function upsertViaCopy(request: {
   const { db, spec, target, columns, rows, signal } = request;
   const jsonColumns = spec.jsonColumns ?? new Map<string, string>();
   callCounter += 1;
-  const memo = request.memo && (await memoApplies(db, target.table, rows.length)) ? request.memo : null;
-  if (memo && (await unchangedSinceMemo(db, memo, { spec, target, columns, rows, jsonColumns, signal }))) return { created: 0, updated: 0 };
-  let digest = memo ? inputDigest(target.table, spec, columns) : null;
-  const result = await loadRows(request, jsonColumns, () => (digest = memo ? inputDigest(target.table, spec, columns) : null)?.add);
-  if (memo && digest && result) await saveMemo(db, memo, { inputDigest: digest.hex(), rowVersions: await rowVersions(db, target.table) });
+  const settings = request.memo ? await memoSettings(db, target.table, rows.length) : null;
+  const memo = request.memo && settings !== null ? { key: request.memo, header: { table: target.table, spec, columns, settings } } : null;
+  if (memo && (await unchangedSinceMemo(db, memo.key, memo.header, { rows, jsonColumns, signal }))) return { created: 0, updated: 0 };
+  // Each attempt (a straight COPY undone, then the staging) digests the rows it sends afresh.
+  const sent: { digest: InputDigest | null } = { digest: null };
+  const result = await loadRows(request, jsonColumns, () => (sent.digest = memo ? inputDigest(memo.header) : null)?.add);
+  if (memo && sent.digest && result) await saveMemo(db, memo.key, { inputDigest: sent.digest.hex(), rowVersions: await rowVersions(db, target.table) });
   return result;
 }
 
@@ -84,14 +86,15 @@ export async function upsertViaCopy(request: {
 async function unchangedSinceMemo(
   db: Kysely<any>,
   key: MemoKey,
-  call: { spec: UpsertSpec; target: BulkTarget; columns: readonly string[]; rows: readonly Row[]; jsonColumns: ReadonlyMap<string, string>; signal: AbortSignal },
+  header: InputHeader,
+  call: { rows: readonly Row[]; jsonColumns: ReadonlyMap<string, string>; signal: AbortSignal },
 ): Promise<boolean> {
   const memo = await loadMemo(db, key);
-  if (!memo || memo.rowVersions !== (await rowVersions(db, call.target.table))) return false;
-  const digest = inputDigest(call.target.table, call.spec, call.columns);
+  if (!memo || memo.rowVersions !== (await rowVersions(db, header.table))) return false;
+  const digest = inputDigest(header);
   for (let start = 0; start < call.rows.length; start += ROWS_PER_WRITE) {
     call.signal.throwIfAborted();
-    digest.add(call.rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, call.columns, call.jsonColumns)));
+    digest.add(call.rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, header.columns, call.jsonColumns)));
   }
   return digest.hex() === memo.inputDigest;
 }

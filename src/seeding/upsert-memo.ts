@@ -26,22 +26,26 @@ export interface Memo {
 }
 
 /**
- * Whether a memo can speak for this table: a plain table (no children, no row security) without
- * user triggers or rules — a BEFORE trigger that rewrites values makes a full check report
- * "updated" on every run, which a memo would hide — and not much larger than the call, since
- * digesting the row versions reads the whole table.
+ * Whether a memo can speak for this table, and if so the session settings that decide how the
+ * server parses the rows' text (the same text read under another TimeZone or DateStyle is
+ * another value, so they are part of the input). A memo is kept only for a plain table (no
+ * children, no row security) without user triggers or rules — a BEFORE trigger may rewrite
+ * values on every write, which a memo would hide — and not much larger than the call, since
+ * digesting the row versions reads the whole table. Null when it cannot.
  */
-export async function memoApplies(db: Kysely<any>, table: string, rows: number): Promise<boolean> {
-  const { rows: found } = await sql<{ applies: boolean }>`
+export async function memoSettings(db: Kysely<any>, table: string, rows: number): Promise<string | null> {
+  const { rows: found } = await sql<{ applies: boolean; settings: string }>`
     select pg_catalog.current_setting('server_version_num')::int >= 110000 -- hashtextextended()
            and c.relkind = 'r' and not c.relhassubclass and not c.relrowsecurity
            and not exists (select 1 from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal)
            and not exists (select 1 from pg_catalog.pg_rewrite r where r.ev_class = c.oid)
            and case when c.reltuples >= 0 then c.reltuples <= 2 * ${rows}::float8 + 1000
-                    else pg_catalog.pg_relation_size(c.oid) <= ${rows}::bigint * 1024 end as applies
+                    else pg_catalog.pg_relation_size(c.oid) <= ${rows}::bigint * 1024 end as applies,
+           pg_catalog.concat_ws(' | ', pg_catalog.current_setting('TimeZone'), pg_catalog.current_setting('DateStyle'),
+             pg_catalog.current_setting('IntervalStyle'), pg_catalog.current_setting('lc_monetary'), pg_catalog.current_setting('xmloption')) as settings
       from pg_catalog.pg_class c
      where c.oid = ${table}::regclass`.execute(db);
-  return found[0]?.applies === true;
+  return found[0]?.applies ? found[0].settings : null;
 }
 
 /** Count and 64-bit hash sum of every row's (ctid, xmin): changes whenever any row does. */
@@ -52,14 +56,28 @@ export async function rowVersions(db: Kysely<any>, table: string): Promise<strin
   return rows[0]!.versions;
 }
 
+/** What a call's input digest starts from, besides its rows. */
+export interface InputHeader {
+  table: string;
+  spec: UpsertSpec;
+  columns: readonly string[];
+  /** From {@link memoSettings}. */
+  settings: string;
+}
+
 /**
- * A digest of the call as the server would receive it: target, columns and options, then every
- * row's COPY line. Fed chunk by chunk with the values the COPY sends.
+ * A digest of the call as the server would receive it: target, columns, options and parsing
+ * settings, then every row's COPY line. Fed chunk by chunk with the values the COPY sends.
  */
-export function inputDigest(table: string, spec: UpsertSpec, columns: readonly string[]): { add(values: readonly (readonly (string | null)[])[]): void; hex(): string } {
+export interface InputDigest {
+  add(values: readonly (readonly (string | null)[])[]): void;
+  hex(): string;
+}
+
+export function inputDigest(header: InputHeader): InputDigest {
   const hash: Hash = createHash('sha256');
-  const { jsonColumns, ...options } = spec;
-  hash.update(JSON.stringify({ table, columns, options, json: [...(jsonColumns ?? new Map())] }));
+  const { jsonColumns, ...options } = header.spec;
+  hash.update(JSON.stringify({ table: header.table, columns: header.columns, options, json: [...(jsonColumns ?? new Map())], settings: header.settings }));
   return {
     add(values) {
       let text = '';
