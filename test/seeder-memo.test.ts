@@ -181,6 +181,22 @@ describe('the same text under other session settings is another input', () => {
   }, RUN_TIMEOUT);
 });
 
+describe('a catalog change that keeps every row version', () => {
+  it('an enum label renamed: the old text no longer parses, and the run says so instead of trusting the memo', async () => {
+    await db.query(`create type memo_mood as enum ('calm', 'busy')`);
+    await db.query('create table memo_enum (k integer primary key, label text not null, qty integer not null, at memo_mood not null)');
+    const env = keyedEnv('memo_enum', { KEYED_AT: 'calm' });
+    expect(await upsert(env)).toEqual({ created: ROWS, updated: 0, unchanged: 0 });
+    await expectAnsweredByMemo('memo_enum', env);
+    await db.query(`alter type memo_mood rename value 'calm' to 'quiet'`);
+    const rows = await snapshot('memo_enum');
+    const result = await runCli(['run', '--json', '--no-backup', '--only', 'KeyedBulkSeeder'], { env, timeoutMs: RUN_TIMEOUT });
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.stdout).toContain('invalid input value for enum memo_mood: \\"calm\\"');
+    expect(await snapshot('memo_enum')).toBe(rows);
+  }, RUN_TIMEOUT);
+});
+
 describe('tables a memo cannot speak for', () => {
   it('a table with a user trigger keeps no memo and is checked every run', async () => {
     await createTable('memo_triggered');

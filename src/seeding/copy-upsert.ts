@@ -3,7 +3,7 @@ import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
 import { countUpserted, distinctColumns, updatedColumns, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
-import { inputDigest, loadMemo, memoSettings, rowVersions, saveMemo, type InputDigest, type InputHeader, type MemoKey } from './upsert-memo.js';
+import { inputDigest, loadMemo, memoContext, rowVersions, saveMemo, type InputDigest, type InputHeader, type MemoKey } from './upsert-memo.js';
 
 /** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
 const ROWS_PER_WRITE = 1_000;
@@ -72,8 +72,9 @@ export async function upsertViaCopy(request: {
   const { db, spec, target, columns, rows, signal } = request;
   const jsonColumns = spec.jsonColumns ?? new Map<string, string>();
   callCounter += 1;
-  const settings = request.memo ? await memoSettings(db, target.table, rows.length) : null;
-  const memo = request.memo && settings !== null ? { key: request.memo, header: { table: target.table, spec, columns, settings } } : null;
+  // A memo needs the unique index ON CONFLICT would use: without it the statement it skips fails.
+  const context = request.memo && target.straightCopyPossible ? await memoContext(db, target.table, columns, rows.length) : null;
+  const memo = request.memo && context !== null ? { key: request.memo, header: { table: target.table, spec, columns, context } } : null;
   if (memo && (await unchangedSinceMemo(db, memo.key, memo.header, { rows, jsonColumns, signal }))) return { created: 0, updated: 0 };
   // Each attempt (a straight COPY undone, then the staging) digests the rows it sends afresh.
   const sent: { digest: InputDigest | null } = { digest: null };

@@ -26,26 +26,34 @@ export interface Memo {
 }
 
 /**
- * Whether a memo can speak for this table, and if so the session settings that decide how the
- * server parses the rows' text (the same text read under another TimeZone or DateStyle is
- * another value, so they are part of the input). A memo is kept only for a plain table (no
- * children, no row security) without user triggers or rules — a BEFORE trigger may rewrite
- * values on every write, which a memo would hide — and not much larger than the call, since
- * digesting the row versions reads the whole table. Null when it cannot.
+ * Whether a memo can speak for this table, and if so what besides the rows decides the outcome:
+ * the session settings that decide how the server parses the rows' text (the same text read
+ * under another TimeZone or DateStyle is another value), and the input columns' types,
+ * collations and enum labels (a type change without a rewrite keeps every row version). A memo
+ * is kept only for a plain table (no children, no row security) without user triggers or rules —
+ * a BEFORE trigger may rewrite values on every write, which a memo would hide — that this role
+ * may still insert into and update (else the statement it skips would fail), and that is not much
+ * larger than the call, since digesting the row versions reads the whole table. Null when it cannot.
  */
-export async function memoSettings(db: Kysely<any>, table: string, rows: number): Promise<string | null> {
-  const { rows: found } = await sql<{ applies: boolean; settings: string }>`
+export async function memoContext(db: Kysely<any>, table: string, columns: readonly string[], rows: number): Promise<string | null> {
+  const { rows: found } = await sql<{ applies: boolean; context: string }>`
     select pg_catalog.current_setting('server_version_num')::int >= 110000 -- hashtextextended()
            and c.relkind = 'r' and not c.relhassubclass and not c.relrowsecurity
            and not exists (select 1 from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal)
            and not exists (select 1 from pg_catalog.pg_rewrite r where r.ev_class = c.oid)
+           and pg_catalog.has_table_privilege(c.oid, 'INSERT') and pg_catalog.has_table_privilege(c.oid, 'UPDATE')
            and case when c.reltuples >= 0 then c.reltuples <= 2 * ${rows}::float8 + 1000
                     else pg_catalog.pg_relation_size(c.oid) <= ${rows}::bigint * 1024 end as applies,
            pg_catalog.concat_ws(' | ', pg_catalog.current_setting('TimeZone'), pg_catalog.current_setting('DateStyle'),
-             pg_catalog.current_setting('IntervalStyle'), pg_catalog.current_setting('lc_monetary'), pg_catalog.current_setting('xmloption')) as settings
+             pg_catalog.current_setting('IntervalStyle'), pg_catalog.current_setting('lc_monetary'), pg_catalog.current_setting('xmloption'),
+             (select pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) || ' ' || a.attcollation::text
+                       || coalesce(' ' || (select pg_catalog.string_agg(e.enumlabel, ',' order by e.enumsortorder) from pg_catalog.pg_enum e where e.enumtypid = a.atttypid), ''),
+                     '; ' order by a.attnum)
+                from pg_catalog.pg_attribute a
+               where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attname = any(${[...columns]}::text[]))) as context
       from pg_catalog.pg_class c
      where c.oid = ${table}::regclass`.execute(db);
-  return found[0]?.applies ? found[0].settings : null;
+  return found[0]?.applies ? found[0].context : null;
 }
 
 /** Count and 64-bit hash sum of every row's (ctid, xmin): changes whenever any row does. */
@@ -61,8 +69,8 @@ export interface InputHeader {
   table: string;
   spec: UpsertSpec;
   columns: readonly string[];
-  /** From {@link memoSettings}. */
-  settings: string;
+  /** From {@link memoContext}. */
+  context: string;
 }
 
 /**
@@ -77,7 +85,7 @@ export interface InputDigest {
 export function inputDigest(header: InputHeader): InputDigest {
   const hash: Hash = createHash('sha256');
   const { jsonColumns, ...options } = header.spec;
-  hash.update(JSON.stringify({ table: header.table, columns: header.columns, options, json: [...(jsonColumns ?? new Map())], settings: header.settings }));
+  hash.update(JSON.stringify({ table: header.table, columns: header.columns, options, json: [...(jsonColumns ?? new Map())], context: header.context }));
   return {
     add(values) {
       let text = '';
