@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LEFT_OUT_KEY, NOW_KEY, UNDEFINED_KEY } from './fixtures/seeders/defaults-bulk-seeder.js';
-import { freshDatabase, pgAdminUrl, runCli, startCli, type CliResult, type FreshDatabase } from './support/index.js';
+import { freshDatabase, runCli, startCli, type CliResult, type FreshDatabase } from './support/index.js';
 import type { FailureDocument, RunDocument } from './support/documents.js';
 import { pgEnv } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
+import { dropRoleAndDatabase, urlAs } from './support/roles.js';
 import { uniqueName } from './support/unique.js';
 
 /**
@@ -15,6 +15,8 @@ import { uniqueName } from './support/unique.js';
 
 /** A bulk run loads tens of thousands of values and starts a Node process: generous. */
 const RUN_TIMEOUT = 120_000;
+/** The throwaway login role's password (a throwaway embedded server authenticates by SCRAM, not trust). */
+const PASSWORD = 'no-temp-pass-123';
 
 type Env = Record<string, string | undefined>;
 
@@ -399,32 +401,18 @@ describe('a role without the TEMPORARY privilege', () => {
     own = await freshDatabase('seeder-bulk-no-temp');
     role = uniqueName('ffs', 'no_temp', '_');
     // A password: a throwaway embedded server (no local PostgreSQL) authenticates by SCRAM, not trust.
-    await own.query(`create role ${role} login password 'no-temp-pass-123'`);
+    await own.query(`create role ${role} login password '${PASSWORD}'`);
     await own.query(`revoke temporary on database ${own.name} from public`);
     // Owning the schema lets the tool create its tracking tables; it gives no TEMPORARY.
     await own.query(`alter schema public owner to ${role}`);
     await own.query('create table keyed (k integer primary key, label text not null, qty integer not null)');
     await logStatements(own, ['keyed']);
     for (const owned of ['keyed', 'statement_log']) await own.query(`alter table ${owned} owner to ${role}`);
-    const url = new URL(own.url);
-    url.username = role;
-    url.password = 'no-temp-pass-123';
-    env = pgEnv(own, 'public', { DATABASE_URL: url.toString(), SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'keyed' });
+    env = pgEnv(own, 'public', { DATABASE_URL: urlAs(own, role, PASSWORD), SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'keyed' });
     first = await runSeeder('KeyedBulkSeeder', env);
   }, RUN_TIMEOUT);
 
-  afterAll(async () => {
-    if (!role) return;
-    await own?.query(`reassign owned by ${role} to current_user; drop owned by ${role}`).catch(() => undefined);
-    await own?.close();
-    const admin = new pg.Client({ connectionString: pgAdminUrl() });
-    await admin.connect();
-    try {
-      await admin.query(`drop role if exists ${role}`);
-    } finally {
-      await admin.end();
-    }
-  });
+  afterAll(() => dropRoleAndDatabase(own, role));
 
   it('really lacks TEMPORARY', async () => {
     const [row] = await own.query<{ allowed: boolean }>(`select has_database_privilege($1, current_database(), 'TEMPORARY') as allowed`, [role]);

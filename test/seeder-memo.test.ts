@@ -3,6 +3,8 @@ import { freshDatabase, runCli, type FreshDatabase } from './support/index.js';
 import type { RunDocument } from './support/documents.js';
 import { pgEnv } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
+import { dropRoleAndDatabase, urlAs } from './support/roles.js';
+import { uniqueName } from './support/unique.js';
 
 /**
  * A bulk upsert's memo (2,000 rows or more on PostgreSQL): a re-run with the same input on a
@@ -13,6 +15,8 @@ import { seedersDir } from './support/seeders-dir.js';
  */
 
 const RUN_TIMEOUT = 120_000;
+/** The throwaway login role's password (a throwaway embedded server authenticates by SCRAM, not trust). */
+const PASSWORD = 'memo-pass-123';
 const ROWS = 5_000;
 
 type Env = Record<string, string | undefined>;
@@ -166,7 +170,7 @@ describe('the same text under other session settings is another input', () => {
   it('a local time without offset re-read under another TimeZone: every row is checked and updated', async () => {
     await db.query('create table memo_tz (k integer primary key, label text not null, qty integer not null, at timestamptz not null)');
     const env = keyedEnv('memo_tz', { KEYED_AT: '2024-06-01 12:00' });
-    const dbName = new URL(db.url).pathname.slice(1);
+    const dbName = db.name;
     await db.query(`alter database "${dbName}" set timezone = 'UTC'`);
     try {
       expect(await upsert(env)).toEqual({ created: ROWS, updated: 0, unchanged: 0 });
@@ -194,6 +198,85 @@ describe('a catalog change that keeps every row version', () => {
     expect(result.code, result.stdout).toBe(1);
     expect(result.stdout).toContain('invalid input value for enum memo_mood: \\"calm\\"');
     expect(await snapshot('memo_enum')).toBe(rows);
+  }, RUN_TIMEOUT);
+});
+
+describe('changes a memo must not miss', () => {
+  it('a column dropped and added again (every row version kept): every row is checked and refilled', async () => {
+    await db.query('create table memo_cols (k integer primary key, qty integer not null, label text)');
+    const env = keyedEnv('memo_cols');
+    expect(await upsert(env)).toEqual({ created: ROWS, updated: 0, unchanged: 0 });
+    await expectAnsweredByMemo('memo_cols', env);
+    await db.query('alter table memo_cols drop column label');
+    await db.query('alter table memo_cols add column label text');
+    expect(await checkedEveryRow('memo_cols', env)).toEqual({ created: 0, updated: ROWS, unchanged: 0 });
+    expect(await db.query(`select count(*)::int as n from memo_cols where label = 'label-' || k`)).toEqual([{ n: ROWS }]);
+  }, RUN_TIMEOUT);
+
+  it("'now' is read anew on every run: no memo, every run updates", async () => {
+    await db.query('create table memo_now (k integer primary key, label text not null, qty integer not null, at timestamptz not null)');
+    const env = keyedEnv('memo_now', { KEYED_AT: 'now' });
+    expect(await upsert(env)).toEqual({ created: ROWS, updated: 0, unchanged: 0 });
+    expect(await upsert(env)).toEqual({ created: 0, updated: ROWS, unchanged: 0 });
+    expect(await memoWrittenAt('memo_now')).toBeNull();
+  }, RUN_TIMEOUT);
+
+  it('an enum label renamed inside an array column: every row is checked and updated', async () => {
+    await db.query(`create type memo_level as enum ('low', 'ok')`);
+    await db.query('create table memo_levels (k integer primary key, label text not null, qty integer not null, at memo_level[] not null)');
+    const env = keyedEnv('memo_levels', { KEYED_AT: '{ok}' });
+    expect(await upsert(env)).toEqual({ created: ROWS, updated: 0, unchanged: 0 });
+    await expectAnsweredByMemo('memo_levels', env);
+    await db.query(`alter type memo_level rename value 'ok' to 'fine'`);
+    await db.query(`alter type memo_level add value 'ok'`);
+    expect(await checkedEveryRow('memo_levels', env)).toEqual({ created: 0, updated: ROWS, unchanged: 0 });
+    expect(await db.query(`select count(*)::int as n from memo_levels where at = '{ok}'`)).toEqual([{ n: ROWS }]);
+  }, RUN_TIMEOUT);
+});
+
+describe('a role that may not use the memo table', () => {
+  let own: FreshDatabase;
+  let role: string;
+  let env: Env;
+
+  beforeAll(async () => {
+    own = await freshDatabase('seeder-memo-role');
+    role = uniqueName('ffs', 'memo', '_');
+    // A password: a throwaway embedded server (no local PostgreSQL) authenticates by SCRAM, not trust.
+    await own.query(`create role ${role} login password '${PASSWORD}'`);
+    // The tool's tables are created by an administrator; the role may use them but not create any.
+    const admin = pgEnv(own);
+    expect((await runCli(['migrate', '--json'], { env: admin, timeoutMs: RUN_TIMEOUT })).code).toBe(0);
+    await own.query('create table keyed (k integer primary key, label text not null, qty integer not null)');
+    await own.query(`revoke create on schema public from public`);
+    await own.query(`grant usage on schema public to ${role}`);
+    await own.query(`grant all on all tables in schema public to ${role}`);
+    await own.query(`grant all on all sequences in schema public to ${role}`);
+    await own.query(`revoke all on foodfleet_seed_upsert_memos from ${role}`);
+    env = pgEnv(own, 'public', { DATABASE_URL: urlAs(own, role, PASSWORD), SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'keyed' });
+  }, RUN_TIMEOUT);
+
+  afterAll(() => dropRoleAndDatabase(own, role));
+
+  async function upsertAs(): Promise<UpsertReport> {
+    const result = await runCli(['run', '--json', '--no-backup', '--only', 'KeyedBulkSeeder'], { env, timeoutMs: RUN_TIMEOUT });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    return JSON.parse(result.json<RunDocument>().warnings[0]!) as UpsertReport;
+  }
+
+  it('without rights on the memo table: the runs succeed and every row is checked', async () => {
+    expect(await upsertAs()).toEqual({ created: ROWS, updated: 0, unchanged: 0 });
+    await own.query(`update keyed set label = 'by hand' where k = 3`);
+    expect(await upsertAs()).toEqual({ created: 0, updated: 1, unchanged: ROWS - 1 });
+    expect(await own.query('select count(*)::int as n from foodfleet_seed_upsert_memos')).toEqual([{ n: 0 }]);
+  }, RUN_TIMEOUT);
+
+  it('with the memo migration still pending and no right to create tables: it passes without a memo table', async () => {
+    await own.query('drop table foodfleet_seed_upsert_memos');
+    await own.query(`delete from foodfleet_seed_migrations where name = '0002_upsert_memos'`);
+    expect(await upsertAs()).toEqual({ created: 0, updated: 0, unchanged: ROWS });
+    expect(await own.query(`select name from foodfleet_seed_migrations where name = '0002_upsert_memos'`)).toEqual([{ name: '0002_upsert_memos' }]);
+    expect(await own.query(`select to_regclass('foodfleet_seed_upsert_memos') is null as absent`)).toEqual([{ absent: true }]);
   }, RUN_TIMEOUT);
 });
 

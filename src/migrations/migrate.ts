@@ -16,9 +16,12 @@ export const TOOL_TABLES = [
 ] as const;
 
 const SETS = {
-  tracking: { table: 'foodfleet_seed_tracking_migrations', migrations: { '0001_seeder_executions': trackingTables } },
-  foodfleet: { table: 'foodfleet_seed_migrations', migrations: { '0001_foodfleet_tables': foodfleetTables, '0002_upsert_memos': upsertMemos } },
-} satisfies Record<string, { table: string; migrations: Record<string, Migration> }>;
+  tracking: { table: 'foodfleet_seed_tracking_migrations', migrations: () => ({ '0001_seeder_executions': trackingTables }) },
+  foodfleet: {
+    table: 'foodfleet_seed_migrations',
+    migrations: (schema: string) => ({ '0001_foodfleet_tables': foodfleetTables, '0002_upsert_memos': upsertMemos(schema) }),
+  },
+} satisfies Record<string, { table: string; migrations: (schema: string) => Record<string, Migration> }>;
 
 export interface MigrationOutcome {
   applied: string[];
@@ -41,7 +44,7 @@ async function migrateSet(database: Database, name: keyof typeof SETS): Promise<
   await ensureSchema(database);
   const migrator = new Migrator({
     db: database.kysely,
-    provider: { getMigrations: async () => set.migrations },
+    provider: { getMigrations: async () => set.migrations(database.schema) },
     migrationTableName: set.table,
     migrationLockTableName: `${set.table}_lock`,
     migrationTableSchema: database.schema,

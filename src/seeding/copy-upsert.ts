@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
-import { countUpserted, distinctColumns, updatedColumns, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
+import { INSERTED_FLAG, countUpserted, distinctColumns, updatedColumns, upsertBatch, upsertStatement, type Row, type UpsertSpec } from './sql-helpers.js';
 import { inputDigest, loadMemo, memoContext, rowVersions, saveMemo, type InputDigest, type InputHeader, type MemoKey } from './upsert-memo.js';
 
 /** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
@@ -73,14 +73,17 @@ export async function upsertViaCopy(request: {
   const jsonColumns = spec.jsonColumns ?? new Map<string, string>();
   callCounter += 1;
   // A memo needs the unique index ON CONFLICT would use: without it the statement it skips fails.
-  const context = request.memo && target.straightCopyPossible ? await memoContext(db, target.table, columns, rows.length) : null;
+  const context = request.memo && target.straightCopyPossible ? await memoContext(db, request.memo.schema, target.table, columns, rows.length) : null;
   const memo = request.memo && context !== null ? { key: request.memo, header: { table: target.table, spec, columns, context } } : null;
   if (memo && (await unchangedSinceMemo(db, memo.key, memo.header, { rows, jsonColumns, signal }))) return { created: 0, updated: 0 };
   // Each attempt (a straight COPY undone, then the staging) digests the rows it sends afresh.
   const sent: { digest: InputDigest | null } = { digest: null };
-  const result = await loadRows(request, jsonColumns, () => (sent.digest = memo ? inputDigest(memo.header) : null)?.add);
-  if (memo && sent.digest && result) await saveMemo(db, memo.key, { inputDigest: sent.digest.hex(), rowVersions: await rowVersions(db, target.table) });
-  return result;
+  const result = await loadRows(request, jsonColumns, () => (sent.digest = memo ? inputDigest(memo.header) : null)?.add, memo !== null);
+  if (!result) return null;
+  if (memo && sent.digest?.deterministic() && result.versions !== null) {
+    await saveMemo(db, memo.key, { inputDigest: sent.digest.hex(), rowVersions: result.versions });
+  }
+  return { created: result.created, updated: result.updated };
 }
 
 /** True when the memo's input digest matches these rows and no row version moved since it was kept. */
@@ -97,7 +100,7 @@ async function unchangedSinceMemo(
     call.signal.throwIfAborted();
     digest.add(call.rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, header.columns, call.jsonColumns)));
   }
-  return digest.hex() === memo.inputDigest;
+  return digest.deterministic() && digest.hex() === memo.inputDigest;
 }
 
 /** The two ways (see upsertViaCopy); `tap()` gives each attempt a fresh observer of the values sent. */
@@ -105,13 +108,15 @@ async function loadRows(
   request: { db: Kysely<any>; copyIn: CopyIn; spec: UpsertSpec; target: BulkTarget; columns: readonly string[]; rows: readonly Row[]; signal: AbortSignal; canStage: () => Promise<boolean> },
   jsonColumns: ReadonlyMap<string, string>,
   tap: () => Tap | undefined,
-): Promise<{ created: number; updated: number } | null> {
+  memo: boolean,
+): Promise<{ created: number; updated: number; versions: string | null } | null> {
   const { db, copyIn, spec, target, columns, rows, signal } = request;
   // A re-run's first key is already there: skip the straight COPY that would fail on it at once.
   if (target.straightCopyPossible && !(await keyExists(db, spec, target, rows[0]!))) {
     const stored = await copyStraightIn({ db, copyIn, target, columns, rows, jsonColumns, signal, call: callCounter, tap: tap() });
     // A BEFORE INSERT trigger may skip rows: count what the server stored, as RETURNING would.
-    if (stored !== null) return { created: stored, updated: 0 };
+    // Rows this transaction inserted cannot change under it, so reading the versions afterwards is safe.
+    if (stored !== null) return { created: stored, updated: 0, versions: memo ? await rowVersions(db, target.table) : null };
   }
   if (!(await request.canStage())) return null;
   const stage = `foodfleet_seed_stage_${callCounter}`;
@@ -120,9 +125,42 @@ async function loadRows(
   await sql`create temporary table ${stageRef} on commit drop as select ${columnRefs} from ${sql.raw(target.table)} with no data`.execute(db);
   await copyRows(copyIn(qualified('pg_temp', stage), columns), columns, rows, jsonColumns, signal, tap());
   const select = sql`select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from ${stageRef} as s where not exists (${unchangedMatch(spec, target)})`;
-  const changed = await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } });
+  const outcome = memo
+    ? await upsertWithVersions(db, spec, target, { columns, select })
+    : { ...countUpserted(await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } })), versions: null };
   await sql`drop table ${stageRef}`.execute(db);
-  return countUpserted(changed);
+  return outcome;
+}
+
+/**
+ * The staging INSERT and, in the same statement (one snapshot), the table's row versions after
+ * it: rows it left alone as of that snapshot plus the versions it wrote. Read in a later
+ * statement, a row another session changed in between would enter the memo as if the input had
+ * been applied to it.
+ */
+async function upsertWithVersions(
+  db: Kysely<any>,
+  spec: UpsertSpec,
+  target: BulkTarget,
+  from: { columns: readonly string[]; select: RawBuilder<unknown> },
+): Promise<{ created: number; updated: number; versions: string }> {
+  const keys = spec.conflict.map((column, i) => ({ column, alias: `__key_${i}` }));
+  const statement = upsertStatement(db, spec, [], from).returning([
+    INSERTED_FLAG.as('__inserted'),
+    sql`ctid`.as('__ctid'),
+    sql`xmin`.as('__xmin'),
+    ...keys.map(({ column, alias }) => sql.ref(column).as(alias)),
+  ]);
+  const written = keyEquals(spec.conflict, (c) => sql.ref(`w.${keys.find((k) => k.column === c)!.alias}`), (c) => sql.ref(`t.${c}`));
+  const { rows } = await sql<{ created: string; updated: string; versions: string }>`
+    with w as (${statement})
+    select (select count(*) from w where w.__inserted) as created,
+           (select count(*) from w where not w.__inserted) as updated,
+           (select count(*)::text || '/' || coalesce(sum(pg_catalog.hashtextextended(v.ctid::text || '/' || v.xmin::text, 0)), 0)::text
+              from (select t.ctid, t.xmin from ${sql.raw(target.table)} as t where not exists (select 1 from w where ${written})
+                    union all select w.__ctid, w.__xmin from w) as v) as versions`.execute(db);
+  const row = rows[0]!;
+  return { created: Number(row.created), updated: Number(row.updated), versions: row.versions };
 }
 
 /** The rows stored, or null when the COPY failed and was undone (a key already exists, or anything else). */

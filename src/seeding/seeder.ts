@@ -193,7 +193,7 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   #memoKey(table: string): MemoKey {
     const call = (this.#bulkCalls.get(table) ?? 0) + 1;
     this.#bulkCalls.set(table, call);
-    return { seeder: this.name, call: `${table}#${call}` };
+    return { seeder: this.name, call: `${table}#${call}`, schema: this.context.schema };
   }
 
   #bulkTarget(table: string, conflict: readonly string[]): Promise<BulkTarget> {

@@ -34,23 +34,29 @@ export async function upsertBatch(
   rows: readonly Row[],
   options: { returnRows?: boolean; from?: { columns: readonly string[]; select: RawBuilder<unknown> } } = {},
 ): Promise<UpsertedRow[]> {
-  const updateColumns = updatedColumns(spec);
-  const { from } = options;
-  const insert = db.insertInto(spec.table);
-  const withRows = from ? insert.columns(from.columns as string[]).expression(from.select) : insert.values(rows.map((row) => withJsonColumns(row, spec.jsonColumns)));
-  const query = withRows
-    .onConflict((oc) => {
-      const target = oc.columns(spec.conflict as string[]);
-      if (updateColumns.length === 0) return target.doNothing();
-      const set: Record<string, RawBuilder<unknown>> = {};
-      for (const column of updateColumns) set[column] = sql.ref(`excluded.${column}`);
-      if (spec.touch && !updateColumns.includes(spec.touch)) set[spec.touch] = sql`now()`;
-      return target.doUpdateSet(set).where(distinctColumns(spec.table, 'excluded', updateColumns, spec.jsonColumns));
-    });
-  const inserted = sql<boolean>`(xmax = 0)`.as('__inserted');
+  const query = upsertStatement(db, spec, rows, options.from);
+  const inserted = INSERTED_FLAG.as('__inserted');
   // Bulk callers only count: reading every row back (dates, jsonb, arrays) costs more than the insert.
   const result: Row[] = options.returnRows === false ? await query.returning(inserted).execute() : await query.returningAll().returning(inserted).execute();
   return result.map(({ __inserted, ...row }) => ({ row, inserted: Boolean(__inserted) }));
+}
+
+/** In RETURNING: true for a row the statement inserted, false for one it updated. */
+export const INSERTED_FLAG = sql<boolean>`(xmax = 0)`;
+
+/** The INSERT … ON CONFLICT of {@link upsertBatch}, without its RETURNING. */
+export function upsertStatement(db: Kysely<any>, spec: UpsertSpec, rows: readonly Row[], from?: { columns: readonly string[]; select: RawBuilder<unknown> }) {
+  const updateColumns = updatedColumns(spec);
+  const insert = db.insertInto(spec.table);
+  const withRows = from ? insert.columns(from.columns as string[]).expression(from.select) : insert.values(rows.map((row) => withJsonColumns(row, spec.jsonColumns)));
+  return withRows.onConflict((oc) => {
+    const target = oc.columns(spec.conflict as string[]);
+    if (updateColumns.length === 0) return target.doNothing();
+    const set: Record<string, RawBuilder<unknown>> = {};
+    for (const column of updateColumns) set[column] = sql.ref(`excluded.${column}`);
+    if (spec.touch && !updateColumns.includes(spec.touch)) set[spec.touch] = sql`now()`;
+    return target.doUpdateSet(set).where(distinctColumns(spec.table, 'excluded', updateColumns, spec.jsonColumns));
+  });
 }
 
 /** Created and updated counts of the rows an upsert returned (unchanged rows are not returned). */

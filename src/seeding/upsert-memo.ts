@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { copyTextLine } from '../db/copy-text.js';
+import { quoteIdent } from '../db/quote.js';
 import type { UpsertSpec } from './sql-helpers.js';
 
 /**
@@ -18,6 +19,8 @@ export const MEMO_TABLE = 'foodfleet_seed_upsert_memos';
 export interface MemoKey {
   seeder: string;
   call: string;
+  /** The schema the run works in, where the memo table lives. */
+  schema: string;
 }
 
 export interface Memo {
@@ -35,21 +38,30 @@ export interface Memo {
  * may still insert into and update (else the statement it skips would fail), and that is not much
  * larger than the call, since digesting the row versions reads the whole table. Null when it cannot.
  */
-export async function memoContext(db: Kysely<any>, table: string, columns: readonly string[], rows: number): Promise<string | null> {
+export async function memoContext(db: Kysely<any>, schema: string, table: string, columns: readonly string[], rows: number): Promise<string | null> {
+  const memoTable = `${quoteIdent(schema)}.${MEMO_TABLE}`;
   const { rows: found } = await sql<{ applies: boolean; context: string }>`
     select pg_catalog.current_setting('server_version_num')::int >= 110000 -- hashtextextended()
            and c.relkind = 'r' and not c.relhassubclass and not c.relrowsecurity
            and not exists (select 1 from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal)
            and not exists (select 1 from pg_catalog.pg_rewrite r where r.ev_class = c.oid)
            and pg_catalog.has_table_privilege(c.oid, 'INSERT') and pg_catalog.has_table_privilege(c.oid, 'UPDATE')
+           and pg_catalog.to_regclass(${memoTable}) is not null
+           and pg_catalog.has_table_privilege(${memoTable}, 'SELECT') and pg_catalog.has_table_privilege(${memoTable}, 'INSERT')
+           and pg_catalog.has_table_privilege(${memoTable}, 'UPDATE')
            and case when c.reltuples >= 0 then c.reltuples <= 2 * ${rows}::float8 + 1000
                     else pg_catalog.pg_relation_size(c.oid) <= ${rows}::bigint * 1024 end as applies,
            pg_catalog.concat_ws(' | ', pg_catalog.current_setting('TimeZone'), pg_catalog.current_setting('DateStyle'),
              pg_catalog.current_setting('IntervalStyle'), pg_catalog.current_setting('lc_monetary'), pg_catalog.current_setting('xmloption'),
-             (select pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) || ' ' || a.attcollation::text
-                       || coalesce(' ' || (select pg_catalog.string_agg(e.enumlabel, ',' order by e.enumsortorder) from pg_catalog.pg_enum e where e.enumtypid = a.atttypid), ''),
+             pg_catalog.current_setting('search_path'),
+             (select pg_catalog.string_agg(a.attnum || ' ' || a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod) || ' ' || a.attcollation::text
+                       || coalesce(' ' || (select pg_catalog.string_agg(e.enumtypid || ':' || e.enumlabel, ',' order by e.enumtypid, e.enumsortorder)
+                                             from pg_catalog.pg_enum e where e.enumtypid in (select u.oid from pg_catalog.pg_type u
+                                               where u.oid in (a.atttypid, t.typbasetype, t.typelem, b.typelem, b.typbasetype))), ''),
                      '; ' order by a.attnum)
                 from pg_catalog.pg_attribute a
+                join pg_catalog.pg_type t on t.oid = a.atttypid
+                left join pg_catalog.pg_type b on b.oid = coalesce(nullif(t.typbasetype, 0), nullif(t.typelem, 0))
                where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attname = any(${[...columns]}::text[]))) as context
       from pg_catalog.pg_class c
      where c.oid = ${table}::regclass`.execute(db);
@@ -80,19 +92,36 @@ export interface InputHeader {
 export interface InputDigest {
   add(values: readonly (readonly (string | null)[])[]): void;
   hex(): string;
+  /**
+   * False when the same rows may mean something else next time, so no memo may speak for them:
+   * a date/time word the server reads as the current time ('now', 'today'…), or a NULL key
+   * (NULLs never conflict: every run inserts such a row again).
+   */
+  deterministic(): boolean;
 }
+
+/** Inputs PostgreSQL's date/time types read relative to the current time. */
+const TIME_WORDS = new Set(['now', 'today', 'tomorrow', 'yesterday']);
 
 export function inputDigest(header: InputHeader): InputDigest {
   const hash: Hash = createHash('sha256');
   const { jsonColumns, ...options } = header.spec;
   hash.update(JSON.stringify({ table: header.table, columns: header.columns, options, json: [...(jsonColumns ?? new Map())], context: header.context }));
+  const keys = header.spec.conflict.map((c) => header.columns.indexOf(c));
+  let deterministic = true;
   return {
     add(values) {
       let text = '';
-      for (const row of values) text += copyTextLine(row);
+      for (const row of values) {
+        text += copyTextLine(row);
+        if (!deterministic) continue;
+        for (const key of keys) if (key < 0 || row[key] === null) deterministic = false;
+        for (const value of row) if (value !== null && value.length <= 12 && TIME_WORDS.has(value.trim().toLowerCase())) deterministic = false;
+      }
       hash.update(text);
     },
     hex: () => hash.digest('hex'),
+    deterministic: () => deterministic,
   };
 }
 
@@ -109,7 +138,7 @@ export async function loadMemo(db: Kysely<any>, key: MemoKey): Promise<Memo | nu
 export async function saveMemo(db: Kysely<any>, key: MemoKey, memo: Memo): Promise<void> {
   await db
     .insertInto(MEMO_TABLE)
-    .values({ ...key, input_digest: memo.inputDigest, row_versions: memo.rowVersions })
+    .values({ seeder: key.seeder, call: key.call, input_digest: memo.inputDigest, row_versions: memo.rowVersions })
     .onConflict((oc) => oc.columns(['seeder', 'call']).doUpdateSet({ input_digest: memo.inputDigest, row_versions: memo.rowVersions, updated_at: sql`now()` }))
     .execute();
 }
