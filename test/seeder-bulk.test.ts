@@ -334,6 +334,25 @@ describe('a failing bulk call fails the run and rolls everything back', () => {
   }, RUN_TIMEOUT);
 });
 
+describe('helpers called at once (Promise.all)', () => {
+  it('run one after another on the run’s session: an undone straight COPY takes no other call’s rows with it', async () => {
+    await db.query('create table conc_a (k integer primary key, label text not null)');
+    await db.query('create table conc_b (like conc_a including all)');
+    await db.query('create table conc_c (like conc_a including all)');
+    // The last key exists: conc_b's straight COPY fails at its end and is rolled back to its savepoint.
+    await db.query(`insert into conc_b values (2999, 'label-2999')`);
+    const run = await succeeds('ConcurrentBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('concurrent-bulk-seeder.ts') }));
+    expect(JSON.parse(run.warnings[0]!)).toEqual({
+      a: { created: 3_000, updated: 0, unchanged: 0 },
+      b: { created: 2_999, updated: 0, unchanged: 1 },
+      c: 'created',
+    });
+    expect(await count(db, 'select count(*) as n from conc_a')).toBe(3_000);
+    expect(await count(db, 'select count(*) as n from conc_b')).toBe(3_000);
+    expect(await count(db, `select count(*) as n from conc_c where label = 'single'`)).toBe(1);
+  }, RUN_TIMEOUT);
+});
+
 describe('rows the COPY path cannot take as they are', () => {
   let run: RunDocument;
 

@@ -7,6 +7,7 @@ import type { CopyIn } from '../db/copy-writer.js';
 import { copyableRows } from './copy-rows.js';
 import { canCreateTempTables, findBulkTarget, upsertViaCopy, type BulkTarget } from './copy-upsert.js';
 import type { MemoKey } from './upsert-memo.js';
+import { Mutex } from '../util/mutex.js';
 
 /** Rows per json_populate_recordset statement: large enough to amortize round trips, small enough to bound memory. */
 const JSON_BATCH_ROWS = 10_000;
@@ -79,6 +80,11 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   #bulkCalls = new Map<string, number>();
   /** json/jsonb columns per table, looked up once per run rather than once per upsert. */
   #jsonColumns = new Map<string, Promise<Map<string, 'json' | 'jsonb'>>>();
+  /**
+   * The helpers share the run's one session: a bulk upsert's savepoint would take a concurrent
+   * call's writes with it if undone, so calls made at once (Promise.all) run one after another.
+   */
+  #session = new Mutex();
 
   /** Seeds the data. Runs inside the run's single transaction. */
   abstract run(): Promise<void>;
@@ -123,16 +129,18 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     where: Partial<Insertable<DB[T]>>,
     defaults: Partial<Insertable<DB[T]>> = {},
   ): Promise<{ row: Selectable<DB[T]>; created: boolean }> {
-    const db = this.db as unknown as Kysely<any>;
-    let query = db.selectFrom(table).selectAll();
-    for (const [column, value] of Object.entries(where)) {
-      query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
-    }
-    const existing = await query.limit(1).executeTakeFirst();
-    if (existing) return { row: existing as Selectable<DB[T]>, created: false };
-    const row = await db.insertInto(table).values({ ...defaults, ...where }).returningAll().executeTakeFirstOrThrow();
-    this.#counter.mark('created', entityKey(table, row, where));
-    return { row: row as Selectable<DB[T]>, created: true };
+    return this.#exclusive(async () => {
+      const db = this.db as unknown as Kysely<any>;
+      let query = db.selectFrom(table).selectAll();
+      for (const [column, value] of Object.entries(where)) {
+        query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
+      }
+      const existing = await query.limit(1).executeTakeFirst();
+      if (existing) return { row: existing as Selectable<DB[T]>, created: false };
+      const row = await db.insertInto(table).values({ ...defaults, ...where }).returningAll().executeTakeFirstOrThrow();
+      this.#counter.mark('created', entityKey(table, row, where));
+      return { row: row as Selectable<DB[T]>, created: true };
+    });
   }
 
   /** Inserts or updates one row by its unique key; an unchanged row is not rewritten. */
@@ -141,16 +149,18 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     values: Insertable<DB[T]>,
     options: UpsertOptions<DB, T>,
   ): Promise<{ row: Selectable<DB[T]>; status: UpsertStatus }> {
-    const db = this.db as unknown as Kysely<any>;
-    const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await this.#jsonColumnsOf(table) };
-    const [result] = await upsertBatch(db, spec, [values as Row]);
-    if (result) {
-      const status = result.inserted ? 'created' : 'updated';
-      this.#counter.mark(status, entityKey(table, result.row, pick(values as Row, spec.conflict)));
-      return { row: result.row as Selectable<DB[T]>, status };
-    }
-    const row = await this.#findByKey(table, pick(values as Row, spec.conflict));
-    return { row: row as Selectable<DB[T]>, status: 'unchanged' };
+    return this.#exclusive(async () => {
+      const db = this.db as unknown as Kysely<any>;
+      const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await this.#jsonColumnsOf(table) };
+      const [result] = await upsertBatch(db, spec, [values as Row]);
+      if (result) {
+        const status = result.inserted ? 'created' : 'updated';
+        this.#counter.mark(status, entityKey(table, result.row, pick(values as Row, spec.conflict)));
+        return { row: result.row as Selectable<DB[T]>, status };
+      }
+      const row = await this.#findByKey(table, pick(values as Row, spec.conflict));
+      return { row: row as Selectable<DB[T]>, status: 'unchanged' };
+    });
   }
 
   /**
@@ -165,35 +175,46 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
     rows: readonly Insertable<DB[T]>[],
     options: UpsertOptions<DB, T>,
   ): Promise<{ created: number; updated: number; unchanged: number }> {
-    const first = rows[0] as Row | undefined;
-    if (!first) return { created: 0, updated: 0, unchanged: 0 };
-    const columns = Object.keys(first);
-    const db = this.db as unknown as Kysely<any>;
-    const spec = { ...toSpec(table, columns, options), jsonColumns: await this.#jsonColumnsOf(table) };
-    const all = rows as readonly Row[];
-    const copied = this.#copyIn && copyableCall(all, spec, columns)
-      ? await upsertViaCopy({
-          db,
-          copyIn: this.#copyIn,
-          spec,
-          target: await this.#bulkTarget(table, spec.conflict),
-          columns,
-          rows: all,
-          signal: this.context.signal,
-          canStage: () => (this.#canStage ??= canCreateTempTables(db)),
-          memo: this.#memoKey(table),
-        })
-      : null;
-    const totals = copied ?? countUpserted(await this.#upsertByStatements(db, spec, columns, all));
-    this.#counter.add('created', totals.created);
-    this.#counter.add('updated', totals.updated);
-    return { ...totals, unchanged: rows.length - totals.created - totals.updated };
+    return this.#exclusive(async () => {
+      const first = rows[0] as Row | undefined;
+      if (!first) return { created: 0, updated: 0, unchanged: 0 };
+      const columns = Object.keys(first);
+      const db = this.db as unknown as Kysely<any>;
+      const spec = { ...toSpec(table, columns, options), jsonColumns: await this.#jsonColumnsOf(table) };
+      const all = rows as readonly Row[];
+      const copied = this.#copyIn && copyableCall(all, spec, columns)
+        ? await upsertViaCopy({
+            db,
+            copyIn: this.#copyIn,
+            spec,
+            target: await this.#bulkTarget(table, spec.conflict),
+            columns,
+            rows: all,
+            signal: this.context.signal,
+            canStage: () => (this.#canStage ??= canCreateTempTables(db)),
+            memo: this.#memoKey(table),
+          })
+        : null;
+      const totals = copied ?? countUpserted(await this.#upsertByStatements(db, spec, columns, all));
+      this.#counter.add('created', totals.created);
+      this.#counter.add('updated', totals.updated);
+      return { ...totals, unchanged: rows.length - totals.created - totals.updated };
+    });
   }
 
   #memoKey(table: string): MemoKey {
     const call = (this.#bulkCalls.get(table) ?? 0) + 1;
     this.#bulkCalls.set(table, call);
     return { seeder: this.name, call: `${table}#${call}`, schema: this.context.schema };
+  }
+
+  async #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    await this.#session.lock();
+    try {
+      return await work();
+    } finally {
+      this.#session.unlock();
+    }
   }
 
   #bulkTarget(table: string, conflict: readonly string[]): Promise<BulkTarget> {
@@ -225,12 +246,14 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
 
   /** Deletes matching rows and counts them as deleted. */
   protected async deleteWhere<T extends TableName<DB>>(table: T, where: Partial<Insertable<DB[T]>>): Promise<number> {
-    let query = (this.db as unknown as Kysely<any>).deleteFrom(table as string);
-    for (const [column, value] of Object.entries(where)) query = query.where(column, '=', value);
-    const result = await query.executeTakeFirst();
-    const deleted = Number(result.numDeletedRows);
-    this.#counter.add('deleted', deleted);
-    return deleted;
+    return this.#exclusive(async () => {
+      let query = (this.db as unknown as Kysely<any>).deleteFrom(table as string);
+      for (const [column, value] of Object.entries(where)) query = query.where(column, '=', value);
+      const result = await query.executeTakeFirst();
+      const deleted = Number(result.numDeletedRows);
+      this.#counter.add('deleted', deleted);
+      return deleted;
+    });
   }
 
   /**
@@ -238,24 +261,26 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
    * the owning entity counts once as updated when its links changed.
    */
   protected async syncLinks<T extends TableName<DB>>(sync: LinkSync<DB, T>): Promise<{ added: number; removed: number }> {
-    const db = this.db as unknown as Kysely<any>;
-    const table: string = sync.table;
-    const target: string = sync.target;
-    const ownerColumn: string = sync.owner[0];
-    const ownerId = sync.owner[1];
-    const current: Row[] = await db.selectFrom(table).select(target).where(ownerColumn, '=', ownerId).execute();
-    const have = new Set(current.map((r) => String(r[target])));
-    const want = new Set(sync.ids.map(String));
-    const toAdd = sync.ids.filter((id) => !have.has(String(id)));
-    const toRemove = sync.mode === 'exact' ? current.map((r) => r[target]).filter((id) => !want.has(String(id))) : [];
-    if (toAdd.length > 0) {
-      await db.insertInto(table).values(toAdd.map((id) => ({ [ownerColumn]: ownerId, [target]: id }))).onConflict((oc) => oc.doNothing()).execute();
-    }
-    if (toRemove.length > 0) {
-      await db.deleteFrom(table).where(ownerColumn, '=', ownerId).where(target, 'in', toRemove).execute();
-    }
-    if (toAdd.length + toRemove.length > 0) this.#counter.mark('updated', `${sync.countAs[0]}:${sync.countAs[1]}`);
-    return { added: toAdd.length, removed: toRemove.length };
+    return this.#exclusive(async () => {
+      const db = this.db as unknown as Kysely<any>;
+      const table: string = sync.table;
+      const target: string = sync.target;
+      const ownerColumn: string = sync.owner[0];
+      const ownerId = sync.owner[1];
+      const current: Row[] = await db.selectFrom(table).select(target).where(ownerColumn, '=', ownerId).execute();
+      const have = new Set(current.map((r) => String(r[target])));
+      const want = new Set(sync.ids.map(String));
+      const toAdd = sync.ids.filter((id) => !have.has(String(id)));
+      const toRemove = sync.mode === 'exact' ? current.map((r) => r[target]).filter((id) => !want.has(String(id))) : [];
+      if (toAdd.length > 0) {
+        await db.insertInto(table).values(toAdd.map((id) => ({ [ownerColumn]: ownerId, [target]: id }))).onConflict((oc) => oc.doNothing()).execute();
+      }
+      if (toRemove.length > 0) {
+        await db.deleteFrom(table).where(ownerColumn, '=', ownerId).where(target, 'in', toRemove).execute();
+      }
+      if (toAdd.length + toRemove.length > 0) this.#counter.mark('updated', `${sync.countAs[0]}:${sync.countAs[1]}`);
+      return { added: toAdd.length, removed: toRemove.length };
+    });
   }
 
   #jsonColumnsOf(table: string): Promise<Map<string, 'json' | 'jsonb'>> {
