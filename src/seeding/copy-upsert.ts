@@ -3,7 +3,7 @@ import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
 import { INSERTED_FLAG, countUpserted, distinctColumns, updatedColumns, upsertBatch, upsertStatement, type Row, type UpsertSpec } from './sql-helpers.js';
-import { inputDigest, loadMemo, memoContext, rowVersions, saveMemo, type InputDigest, type InputHeader, type MemoKey } from './upsert-memo.js';
+import { inputDigest, loadMemo, memoContext, rowVersions, saveMemo, versionsDigest, type InputDigest, type InputHeader, type MemoKey } from './upsert-memo.js';
 
 /** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
 const ROWS_PER_WRITE = 1_000;
@@ -156,7 +156,7 @@ async function upsertWithVersions(
     with w as (${statement})
     select (select count(*) from w where w.__inserted) as created,
            (select count(*) from w where not w.__inserted) as updated,
-           (select count(*)::text || '/' || coalesce(sum(pg_catalog.hashtextextended(v.ctid::text || '/' || v.xmin::text, 0)), 0)::text
+           (select ${versionsDigest(sql.ref('v.ctid'), sql.ref('v.xmin'))}
               from (select t.ctid, t.xmin from ${sql.raw(target.table)} as t where not exists (select 1 from w where ${written})
                     union all select w.__ctid, w.__xmin from w) as v) as versions`.execute(db);
   const row = rows[0]!;

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { copyTextLine } from '../db/copy-text.js';
 import { quoteIdent } from '../db/quote.js';
 import type { UpsertSpec } from './sql-helpers.js';
@@ -70,10 +70,16 @@ export async function memoContext(db: Kysely<any>, schema: string, table: string
 
 /** Count and 64-bit hash sum of every row's (ctid, xmin): changes whenever any row does. */
 export async function rowVersions(db: Kysely<any>, table: string): Promise<string> {
-  const { rows } = await sql<{ versions: string }>`
-    select count(*)::text || '/' || coalesce(sum(pg_catalog.hashtextextended(ctid::text || '/' || xmin::text, 0)), 0)::text as versions
-      from ${sql.raw(table)}`.execute(db);
+  const { rows } = await sql<{ versions: string }>`select ${versionsDigest(sql`ctid`, sql`xmin`)} as versions from ${sql.raw(table)}`.execute(db);
   return rows[0]!.versions;
+}
+
+/**
+ * The aggregate behind {@link rowVersions}, over any (ctid, xmin) pairs: one expression, so the
+ * versions a memo keeps and the versions a later run reads are digested alike.
+ */
+export function versionsDigest(ctid: RawBuilder<unknown>, xmin: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`count(*)::text || '/' || coalesce(sum(pg_catalog.hashtextextended(${ctid}::text || '/' || ${xmin}::text, 0)), 0)::text`;
 }
 
 /** What a call's input digest starts from, besides its rows. */
