@@ -76,12 +76,10 @@ export async function upsertViaCopy(request: {
   const context = request.memo && target.straightCopyPossible ? await memoContext(db, request.memo.schema, target.table, columns, rows.length) : null;
   const memo = request.memo && context !== null ? { key: request.memo, header: { table: target.table, spec, columns, context } } : null;
   if (memo && (await unchangedSinceMemo(db, memo.key, memo.header, { rows, jsonColumns, signal }))) return { created: 0, updated: 0 };
-  // Each attempt (a straight COPY undone, then the staging) digests the rows it sends afresh.
-  const sent: { digest: InputDigest | null } = { digest: null };
-  const result = await loadRows(request, jsonColumns, () => (sent.digest = memo ? inputDigest(memo.header) : null)?.add, memo !== null);
+  const result = await loadRows(request, jsonColumns, memo ? () => inputDigest(memo.header) : null);
   if (!result) return null;
-  if (memo && sent.digest?.deterministic() && result.versions !== null) {
-    await saveMemo(db, memo.key, { inputDigest: sent.digest.hex(), rowVersions: result.versions });
+  if (memo && result.sent?.deterministic() && result.versions !== null) {
+    await saveMemo(db, memo.key, { inputDigest: result.sent.hex(), rowVersions: result.versions });
   }
   return { created: result.created, updated: result.updated };
 }
@@ -96,40 +94,42 @@ async function unchangedSinceMemo(
   const memo = await loadMemo(db, key);
   if (!memo || memo.rowVersions !== (await rowVersions(db, header.table))) return false;
   const digest = inputDigest(header);
-  for (let start = 0; start < call.rows.length; start += ROWS_PER_WRITE) {
-    call.signal.throwIfAborted();
-    digest.add(call.rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, header.columns, call.jsonColumns)));
-  }
+  for (const values of valueBatches(call.rows, header.columns, call.jsonColumns, call.signal)) digest.add(values);
   return digest.deterministic() && digest.hex() === memo.inputDigest;
 }
 
-/** The two ways (see upsertViaCopy); `tap()` gives each attempt a fresh observer of the values sent. */
+/**
+ * The two ways (see upsertViaCopy). With `newDigest` (a memo is kept) each attempt digests the
+ * rows it sends afresh — a straight COPY may be undone and the staging send them again — and
+ * the row versions after the write come back with the digest of the attempt that stood.
+ */
 async function loadRows(
   request: { db: Kysely<any>; copyIn: CopyIn; spec: UpsertSpec; target: BulkTarget; columns: readonly string[]; rows: readonly Row[]; signal: AbortSignal; canStage: () => Promise<boolean> },
   jsonColumns: ReadonlyMap<string, string>,
-  tap: () => Tap | undefined,
-  memo: boolean,
-): Promise<{ created: number; updated: number; versions: string | null } | null> {
+  newDigest: (() => InputDigest) | null,
+): Promise<{ created: number; updated: number; versions: string | null; sent: InputDigest | null } | null> {
   const { db, copyIn, spec, target, columns, rows, signal } = request;
   // A re-run's first key is already there: skip the straight COPY that would fail on it at once.
   if (target.straightCopyPossible && !(await keyExists(db, spec, target, rows[0]!))) {
-    const stored = await copyStraightIn({ db, copyIn, target, columns, rows, jsonColumns, signal, call: callCounter, tap: tap() });
+    const sent = newDigest?.() ?? null;
+    const stored = await copyStraightIn({ db, copyIn, target, columns, rows, jsonColumns, signal, call: callCounter, tap: sent?.add });
     // A BEFORE INSERT trigger may skip rows: count what the server stored, as RETURNING would.
     // Rows this transaction inserted cannot change under it, so reading the versions afterwards is safe.
-    if (stored !== null) return { created: stored, updated: 0, versions: memo ? await rowVersions(db, target.table) : null };
+    if (stored !== null) return { created: stored, updated: 0, versions: sent ? await rowVersions(db, target.table) : null, sent };
   }
   if (!(await request.canStage())) return null;
   const stage = `foodfleet_seed_stage_${callCounter}`;
   const stageRef = sql.id('pg_temp', stage);
   const columnRefs = sql.join(columns.map((c) => sql.ref(c)));
   await sql`create temporary table ${stageRef} on commit drop as select ${columnRefs} from ${sql.raw(target.table)} with no data`.execute(db);
-  await copyRows(copyIn(qualified('pg_temp', stage), columns), columns, rows, jsonColumns, signal, tap());
+  const sent = newDigest?.() ?? null;
+  await copyRows(copyIn(qualified('pg_temp', stage), columns), columns, rows, jsonColumns, signal, sent?.add);
   const select = sql`select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from ${stageRef} as s where not exists (${unchangedMatch(spec, target)})`;
-  const outcome = memo
+  const outcome = sent
     ? await upsertWithVersions(db, spec, target, { columns, select })
     : { ...countUpserted(await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } })), versions: null };
   await sql`drop table ${stageRef}`.execute(db);
-  return outcome;
+  return { ...outcome, sent };
 }
 
 /**
@@ -215,9 +215,7 @@ function keyEquals(conflict: readonly string[], left: (column: string) => RawBui
 /** Streams the rows through the writer; resolves with the number the server stored. */
 async function copyRows(writer: CopyWriter, columns: readonly string[], rows: readonly Row[], jsonColumns: ReadonlyMap<string, string>, signal: AbortSignal, tap?: Tap): Promise<number> {
   try {
-    for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
-      signal.throwIfAborted();
-      const values = rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, columns, jsonColumns));
+    for (const values of valueBatches(rows, columns, jsonColumns, signal)) {
       tap?.(values);
       await writer.write(values);
     }
@@ -226,6 +224,14 @@ async function copyRows(writer: CopyWriter, columns: readonly string[], rows: re
     // The session queues every other statement behind an open COPY: end it before anything else.
     await writer.abort();
     throw error;
+  }
+}
+
+/** The rows' COPY values, ROWS_PER_WRITE at a time; stops (throws) between batches once `signal` aborts. */
+function* valueBatches(rows: readonly Row[], columns: readonly string[], jsonColumns: ReadonlyMap<string, string>, signal: AbortSignal): Generator<(string | null)[][]> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
+    signal.throwIfAborted();
+    yield rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, columns, jsonColumns));
   }
 }
 
