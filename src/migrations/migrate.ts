@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import { OperationError } from '../errors.js';
 import { foodfleetTables } from './foodfleet-tables.js';
 import { trackingTables } from './tracking-tables.js';
-import { upsertMemos } from './upsert-memos.js';
+import { MEMO_TABLE, upsertMemos } from './upsert-memos.js';
 
 /** The tool's own migration bookkeeping tables: never the app's, never backed up. */
 export const TOOL_TABLES = [
@@ -12,7 +12,7 @@ export const TOOL_TABLES = [
   'foodfleet_seed_migrations_lock',
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
-  'foodfleet_seed_upsert_memos',
+  MEMO_TABLE,
 ] as const;
 
 const SETS = {

@@ -5,23 +5,25 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * backed up. Only an optimization: a role that may not create tables in the schema gets none,
  * and its bulk upserts check every row as before instead of failing the run.
  */
+export const MEMO_TABLE = 'foodfleet_seed_upsert_memos';
+
 export function upsertMemos(schema: string): Migration {
   return {
     async up(db: Kysely<any>) {
       const { rows } = await sql<{ allowed: boolean }>`select pg_catalog.has_schema_privilege(${schema}, 'CREATE') as allowed`.execute(db);
       if (rows[0]?.allowed !== true) return;
       await db.schema
-        .createTable('foodfleet_seed_upsert_memos').ifNotExists()
+        .createTable(MEMO_TABLE).ifNotExists()
         .addColumn('seeder', 'text', (c) => c.notNull())
         .addColumn('call', 'text', (c) => c.notNull())
         .addColumn('input_digest', 'text', (c) => c.notNull())
         .addColumn('row_versions', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-        .addPrimaryKeyConstraint('foodfleet_seed_upsert_memos_pkey', ['seeder', 'call'])
+        .addPrimaryKeyConstraint(`${MEMO_TABLE}_pkey`, ['seeder', 'call'])
         .execute();
     },
     async down(db: Kysely<any>) {
-      await db.schema.dropTable('foodfleet_seed_upsert_memos').ifExists().execute();
+      await db.schema.dropTable(MEMO_TABLE).ifExists().execute();
     },
   };
 }

@@ -3,8 +3,9 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { copyTextLine } from '../db/copy-text.js';
 import { quoteIdent } from '../db/quote.js';
 import type { UpsertSpec } from './sql-helpers.js';
+import { MEMO_TABLE } from '../migrations/upsert-memos.js';
 
-/**
+/*
  * A bulk upsert's memo: a digest of what it was given, and a digest of the table's row versions
  * right after it wrote. When a later run gives the same input and every row version is still
  * the one left then, the upsert has nothing to do — known without parsing and comparing every
@@ -13,7 +14,6 @@ import type { UpsertSpec } from './sql-helpers.js';
  * and the upsert then checks every row as usual. Kept in the seeding transaction, so a dry or
  * failed run leaves none behind.
  */
-export const MEMO_TABLE = 'foodfleet_seed_upsert_memos';
 
 /** Which upsert a memo belongs to: the seeder and its n-th bulk call on a table in a run. */
 export interface MemoKey {
