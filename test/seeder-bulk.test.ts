@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LEFT_OUT_KEY, NOW_KEY, UNDEFINED_KEY } from './fixtures/seeders/defaults-bulk-seeder.js';
 import { freshDatabase, runCli, startCli, type CliResult, type FreshDatabase } from './support/index.js';
-import type { FailureDocument, RunDocument } from './support/documents.js';
+import type { FailureDocument, RunDocument, UpsertReport } from './support/documents.js';
 import { pgEnv } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
 import { dropRoleAndDatabase, urlAs } from './support/roles.js';
@@ -19,14 +19,6 @@ const RUN_TIMEOUT = 120_000;
 const PASSWORD = 'no-temp-pass-123';
 
 type Env = Record<string, string | undefined>;
-
-/** What a fixture seeder reports of its own upsertMany calls (as JSON warnings). */
-interface UpsertReport {
-  table?: string;
-  created: number;
-  updated: number;
-  unchanged: number;
-}
 
 let db: FreshDatabase;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, runCli, type FreshDatabase } from './support/index.js';
-import type { RunDocument } from './support/documents.js';
+import type { RunDocument, UpsertReport } from './support/documents.js';
 import { pgEnv } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
 import { dropRoleAndDatabase, urlAs } from './support/roles.js';
@@ -20,12 +20,6 @@ const PASSWORD = 'memo-pass-123';
 const ROWS = 5_000;
 
 type Env = Record<string, string | undefined>;
-
-interface UpsertReport {
-  created: number;
-  updated: number;
-  unchanged: number;
-}
 
 let db: FreshDatabase;
 

@@ -59,3 +59,11 @@ export function seederCounts(run: RunDocument): Record<string, [number, number, 
 
 /** Terminal escape sequences (colours, cursor moves) that must not appear without a TTY. */
 export const ANSI_ESCAPE = /\u001b|\u009b/;
+
+/** What a fixture seeder reports of one upsertMany call (as a JSON warning); `table` when it upserts several. */
+export interface UpsertReport {
+  table?: string;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
