@@ -53,11 +53,24 @@ export const ROLES = [
     description: 'Administrator: users, files, restaurants, menus and seeders',
     isSystem: true,
     permissions: [
-      'users:read', 'users:create', 'users:update', 'roles:read',
-      'files:create', 'files:read', 'files:update', 'files:delete',
-      'restaurants:create', 'restaurants:read', 'restaurants:update', 'restaurants:delete',
-      'menus:create', 'menus:read', 'menus:update', 'menus:delete',
-      'seeders:execute', 'seeders:read',
+      'users:read',
+      'users:create',
+      'users:update',
+      'roles:read',
+      'files:create',
+      'files:read',
+      'files:update',
+      'files:delete',
+      'restaurants:create',
+      'restaurants:read',
+      'restaurants:update',
+      'restaurants:delete',
+      'menus:create',
+      'menus:read',
+      'menus:update',
+      'menus:delete',
+      'seeders:execute',
+      'seeders:read',
     ],
   },
   {
@@ -65,9 +78,15 @@ export const ROLES = [
     description: 'Restaurant owner: manages their restaurants and menus',
     isSystem: false,
     permissions: [
-      'restaurants:read', 'restaurants:update',
-      'menus:create', 'menus:read', 'menus:update', 'menus:delete',
-      'files:create', 'files:read', 'files:update',
+      'restaurants:read',
+      'restaurants:update',
+      'menus:create',
+      'menus:read',
+      'menus:update',
+      'menus:delete',
+      'files:create',
+      'files:read',
+      'files:update',
     ],
   },
   {
@@ -102,8 +121,24 @@ export const SUPERADMIN = {
 } as const;
 
 export const SMS_TEMPLATES = [
-  { name: '2fa_code', description: 'Two-factor authentication code', body: 'Your FoodFleet verification code is {{code}}. It expires in {{expires_minutes}} minutes. Never share it.' },
-  { name: 'password_reset', description: 'Password reset notification', body: 'Hi {{name}}, use code {{code}} to reset your FoodFleet password. If you did not ask for this, ignore this message.' },
-  { name: 'order_confirmation', description: 'Order confirmation', body: 'Thanks {{name}}! Order #{{order_id}} from {{restaurant}} is confirmed. Total: {{total}}. Estimated delivery: {{eta}}.' },
-  { name: 'order_delivered', description: 'Delivery notification', body: 'Order #{{order_id}} from {{restaurant}} has been delivered. Enjoy your meal, {{name}}!' },
+  {
+    name: '2fa_code',
+    description: 'Two-factor authentication code',
+    body: 'Your FoodFleet verification code is {{code}}. It expires in {{expires_minutes}} minutes. Never share it.',
+  },
+  {
+    name: 'password_reset',
+    description: 'Password reset notification',
+    body: 'Hi {{name}}, use code {{code}} to reset your FoodFleet password. If you did not ask for this, ignore this message.',
+  },
+  {
+    name: 'order_confirmation',
+    description: 'Order confirmation',
+    body: 'Thanks {{name}}! Order #{{order_id}} from {{restaurant}} is confirmed. Total: {{total}}. Estimated delivery: {{eta}}.',
+  },
+  {
+    name: 'order_delivered',
+    description: 'Delivery notification',
+    body: 'Order #{{order_id}} from {{restaurant}} has been delivered. Enjoy your meal, {{name}}!',
+  },
 ] as const;

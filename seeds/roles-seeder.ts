@@ -20,7 +20,10 @@ export class RolesSeeder extends Seeder {
       );
       const ids = role.permissions.map((name) => {
         const id = permissionIds.get(name);
-        if (id === undefined) throw new Error(`Permission ${name} (needed by role ${role.name}) is missing: did PermissionsSeeder run?`);
+        if (id === undefined)
+          throw new Error(
+            `Permission ${name} (needed by role ${role.name}) is missing: did PermissionsSeeder run?`,
+          );
         return id;
       });
       await this.syncLinks({

@@ -19,9 +19,17 @@ export class SuperAdminSeeder extends Seeder {
 
   /** Runs before the backup and the transaction, so a refusal touches nothing. */
   override async preflight(db: Kysely<FoodFleetDatabase>, context: SeederContext): Promise<void> {
-    const existing = await db.selectFrom('users').select('id').where('email', '=', context.superadmin.email).executeTakeFirst();
+    const existing = await db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', context.superadmin.email)
+      .executeTakeFirst();
     if (existing) return;
-    const holder = await db.selectFrom('users').select('email').where('username', '=', SUPERADMIN.username).executeTakeFirst();
+    const holder = await db
+      .selectFrom('users')
+      .select('email')
+      .where('username', '=', SUPERADMIN.username)
+      .executeTakeFirst();
     if (holder) {
       // The configured email changed after the account was created: never create a second super-admin.
       throw new ConfigError(
@@ -40,11 +48,26 @@ export class SuperAdminSeeder extends Seeder {
 
   async run(): Promise<void> {
     const { email, password } = this.context.superadmin;
-    const existing = await this.db.selectFrom('users').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom('users')
+      .select(['id', 'password_hash'])
+      .where('email', '=', email)
+      .executeTakeFirst();
     const user = existing ?? (await this.#create(email, password ?? DEFAULT_SUPERADMIN_PASSWORD));
-    const role = await this.db.selectFrom('roles').select('id').where('name', '=', SUPERADMIN.role).executeTakeFirst();
+    const role = await this.db
+      .selectFrom('roles')
+      .select('id')
+      .where('name', '=', SUPERADMIN.role)
+      .executeTakeFirst();
     if (!role) throw new Error(`Role ${SUPERADMIN.role} is missing: did RolesSeeder run?`);
-    await this.syncLinks({ table: 'user_roles', owner: ['user_id', user.id], target: 'role_id', ids: [role.id], mode: 'add', countAs: ['users', user.id] });
+    await this.syncLinks({
+      table: 'user_roles',
+      owner: ['user_id', user.id],
+      target: 'role_id',
+      ids: [role.id],
+      mode: 'add',
+      countAs: ['users', user.id],
+    });
     if (await bcrypt.compare(DEFAULT_SUPERADMIN_PASSWORD, user.password_hash)) {
       this.context.warn(
         `The super-admin ${email} still uses the published default password. Change it now: ` +
@@ -55,13 +78,17 @@ export class SuperAdminSeeder extends Seeder {
 
   async #create(email: string, password: string): Promise<{ id: number; password_hash: string }> {
     const hash = await bcrypt.hash(password, BCRYPT_COST);
-    const { row } = await this.getOrCreate('users', { email }, {
-      username: SUPERADMIN.username,
-      full_name: SUPERADMIN.fullName,
-      password_hash: hash,
-      is_active: true,
-      is_verified: true,
-    });
+    const { row } = await this.getOrCreate(
+      'users',
+      { email },
+      {
+        username: SUPERADMIN.username,
+        full_name: SUPERADMIN.fullName,
+        password_hash: hash,
+        is_active: true,
+        is_verified: true,
+      },
+    );
     return row;
   }
 }

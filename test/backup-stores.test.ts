@@ -29,7 +29,8 @@ function randomStream(total: number): { data: Buffer; stream: () => Readable } {
     stream: () =>
       Readable.from(
         (function* () {
-          for (let offset = 0; offset < total; offset += 64 * 1024) yield data.subarray(offset, offset + 64 * 1024);
+          for (let offset = 0; offset < total; offset += 64 * 1024)
+            yield data.subarray(offset, offset + 64 * 1024);
         })(),
       ),
   };
@@ -58,7 +59,18 @@ function s3Config(overrides: Record<string, unknown>): S3Config {
   return { ...s3, prefix: s3.prefix ?? 'database-backups/' };
 }
 
-const BAD_KEYS = ['../escape.json.gz', 'database-backups/../../etc/passwd', '/etc/passwd', 'C:/backups/x', 'a\\b.json.gz', 'a//b.json.gz', 'a/b/', '', '.hidden.json.gz', 'a/./b'];
+const BAD_KEYS = [
+  '../escape.json.gz',
+  'database-backups/../../etc/passwd',
+  '/etc/passwd',
+  'C:/backups/x',
+  'a\\b.json.gz',
+  'a//b.json.gz',
+  'a/b/',
+  '',
+  '.hidden.json.gz',
+  'a/./b',
+];
 
 describe('S3 store (s3rver over the real protocol)', () => {
   let bucket: string;
@@ -74,7 +86,9 @@ describe('S3 store (s3rver over the real protocol)', () => {
     credentials = { accessKeyId: connection.accessKeyId, secretAccessKey: connection.secretAccessKey };
     raw = s3Client();
     // 5 MiB parts (the S3 minimum) so a few MiB already take the multipart path.
-    store = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, partSizeMb: 5, timeout: 10 }), { credentials });
+    store = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, partSizeMb: 5, timeout: 10 }), {
+      credentials,
+    });
   });
 
   afterAll(() => raw?.destroy());
@@ -88,28 +102,33 @@ describe('S3 store (s3rver over the real protocol)', () => {
     ['a multipart upload', 12 * MiB + 12345],
     ['a single-part upload', 1 * MiB + 7],
     ['an empty object', 0],
-  ])('streams %s byte for byte, with its sha256 and size, and no aws-chunked framing in the object', async (_name, size) => {
-    const { data, stream } = randomStream(size);
-    const key = `database-backups/20250115_120000_execution_${size}.json.gz`;
-    const result = await store.put(key, stream(), { contentType: 'application/gzip' });
-    expect(result).toEqual({ key, size, sha256: sha256(data) });
+  ])(
+    'streams %s byte for byte, with its sha256 and size, and no aws-chunked framing in the object',
+    async (_name, size) => {
+      const { data, stream } = randomStream(size);
+      const key = `database-backups/20250115_120000_execution_${size}.json.gz`;
+      const result = await store.put(key, stream(), { contentType: 'application/gzip' });
+      expect(result).toEqual({ key, size, sha256: sha256(data) });
 
-    const back = await readAll(await store.get(key));
-    expect(back.length).toBe(size);
-    expect(back.equals(data)).toBe(true);
+      const back = await readAll(await store.get(key));
+      expect(back.length).toBe(size);
+      expect(back.equals(data)).toBe(true);
 
-    // Read the stored object with a separate client: exactly the bytes sent, nothing around them.
-    const object = await raw.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const stored = Buffer.from(await object.Body!.transformToByteArray());
-    expect(stored.length).toBe(size);
-    expect(sha256(stored)).toBe(sha256(data));
-    expect(stored.includes('chunk-signature')).toBe(false);
-    expect(object.ContentType).toBe('application/gzip');
-  });
+      // Read the stored object with a separate client: exactly the bytes sent, nothing around them.
+      const object = await raw.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const stored = Buffer.from(await object.Body!.transformToByteArray());
+      expect(stored.length).toBe(size);
+      expect(sha256(stored)).toBe(sha256(data));
+      expect(stored.includes('chunk-signature')).toBe(false);
+      expect(object.ContentType).toBe('application/gzip');
+    },
+  );
 
   it('keeps going while the producer is slower than the timeout (only the store stalling counts)', async () => {
     // 3 s, not 1: on a loaded 2-core CI runner s3rver itself once took over a second to answer.
-    const slowStore = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, timeout: 3 }), { credentials });
+    const slowStore = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, timeout: 3 }), {
+      credentials,
+    });
     const parts = [randomBytes(1000), randomBytes(1000)];
     const body = Readable.from(
       (async function* () {
@@ -142,7 +161,9 @@ describe('S3 store (s3rver over the real protocol)', () => {
     const defaults = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
     try {
       const body = Readable.from([Buffer.from('hello world')]);
-      await defaults.send(new PutObjectCommand({ Bucket: bucket, Key: 'framed/a.json.gz', Body: body, ContentLength: 11 }));
+      await defaults.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'framed/a.json.gz', Body: body, ContentLength: 11 }),
+      );
     } finally {
       defaults.destroy();
     }
@@ -158,7 +179,11 @@ describe('S3 store (s3rver over the real protocol)', () => {
     await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'framed/b.json.gz', Body: 'hello_world' }));
     const sameSize = await failure(verifyStored(raw, s3, deadline, { ...expected, key: 'framed/b.json.gz' }));
     expect(sameSize.error.message).toContain('does not read back with the SHA-256 that was sent');
-    await verifyStored(raw, s3, deadline, { key: 'framed/b.json.gz', size: 11, sha256: sha256(Buffer.from('hello_world')) });
+    await verifyStored(raw, s3, deadline, {
+      key: 'framed/b.json.gz',
+      size: 11,
+      sha256: sha256(Buffer.from('hello_world')),
+    });
   });
 
   it('stops an upload when cancelled, storing nothing', async () => {
@@ -194,7 +219,11 @@ describe('S3 store (s3rver over the real protocol)', () => {
   it('lists every object under a prefix past 1,000 (all pages) and deletes in batches of at most 1,000', async () => {
     const keys = Array.from({ length: 1100 }, (_, i) => `many/${String(i).padStart(4, '0')}.json.gz`);
     for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(keys.slice(i, i + 50).map((Key) => raw.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x' }))));
+      await Promise.all(
+        keys
+          .slice(i, i + 50)
+          .map((Key) => raw.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x' }))),
+      );
     }
     await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'many-not-this/other.json.gz', Body: 'y' }));
 
@@ -222,7 +251,9 @@ describe('S3 store (s3rver over the real protocol)', () => {
     ['AES256', {}],
     ['aws:kms', { kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/test' }],
   ])('passes server-side encryption %s through', async (sse, extra) => {
-    const encrypted = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, sse, ...extra }), { credentials });
+    const encrypted = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true, sse, ...extra }), {
+      credentials,
+    });
     const { data, stream } = randomStream(200_000);
     const result = await encrypted.put(`sse/${sse}.json.gz`, stream());
     expect(result.sha256).toBe(sha256(data));
@@ -230,12 +261,19 @@ describe('S3 store (s3rver over the real protocol)', () => {
   });
 
   it('refuses a KMS key id without aws:kms encryption', () => {
-    expect(() => createS3Store(s3Config({ bucket, endpoint, kmsKeyId: 'k' }), { credentials })).toThrow(ConfigError);
+    expect(() => createS3Store(s3Config({ bucket, endpoint, kmsKeyId: 'k' }), { credentials })).toThrow(
+      ConfigError,
+    );
   });
 
   it('fails clearly when the bucket does not exist', async () => {
-    const missing = createS3Store(s3Config({ bucket: 'ffs-no-such-bucket', endpoint, forcePathStyle: true }), { credentials });
-    const { error } = await failure(missing.put('database-backups/a.json.gz', Readable.from([Buffer.from('x')])));
+    const missing = createS3Store(
+      s3Config({ bucket: 'ffs-no-such-bucket', endpoint, forcePathStyle: true }),
+      { credentials },
+    );
+    const { error } = await failure(
+      missing.put('database-backups/a.json.gz', Readable.from([Buffer.from('x')])),
+    );
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(error.message).toMatch(/bucket "ffs-no-such-bucket" does not exist/);
     expect(error.message).toContain('S3_BUCKET_NAME');
@@ -249,7 +287,10 @@ describe('S3 store (s3rver over the real protocol)', () => {
     const denied = createS3Store(s3Config({ bucket, endpoint, forcePathStyle: true }), {
       credentials: { accessKeyId, secretAccessKey: secret },
     });
-    for (const operation of [() => denied.list('database-backups/'), () => denied.put('database-backups/d.json.gz', randomStream(10).stream())]) {
+    for (const operation of [
+      () => denied.list('database-backups/'),
+      () => denied.put('database-backups/d.json.gz', randomStream(10).stream()),
+    ]) {
       const { error } = await failure(operation());
       expect(error.code).toBe('STORE_UNAVAILABLE');
       expect(error.message).toMatch(/access denied by 127\.0\.0\.1:\d+ \(InvalidAccessKeyId\)/);
@@ -293,7 +334,15 @@ describe('S3 store against endpoints that do not answer', () => {
   });
 
   const hanging = (port: number) =>
-    createS3Store(s3Config({ bucket: 'ffs-hang', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, timeout: 2 }), { credentials });
+    createS3Store(
+      s3Config({
+        bucket: 'ffs-hang',
+        endpoint: `http://127.0.0.1:${port}`,
+        forcePathStyle: true,
+        timeout: 2,
+      }),
+      { credentials },
+    );
 
   it('fails an upload within the timeout when the endpoint accepts but never answers', async () => {
     const { stream } = randomStream(64 * 1024);
@@ -312,7 +361,13 @@ describe('S3 store against endpoints that do not answer', () => {
   it('fails a multipart upload within the timeout too', async () => {
     const { stream } = randomStream(6 * MiB);
     const store = createS3Store(
-      s3Config({ bucket: 'ffs-hang', endpoint: `http://127.0.0.1:${silentPort}`, forcePathStyle: true, timeout: 2, partSizeMb: 5 }),
+      s3Config({
+        bucket: 'ffs-hang',
+        endpoint: `http://127.0.0.1:${silentPort}`,
+        forcePathStyle: true,
+        timeout: 2,
+        partSizeMb: 5,
+      }),
       { credentials },
     );
     const { error, ms } = await failure(store.put('database-backups/hang-multi.json.gz', stream()));
@@ -323,7 +378,11 @@ describe('S3 store against endpoints that do not answer', () => {
 
   it('fails list, get and small reads within the timeout', async () => {
     const store = hanging(silentPort);
-    for (const operation of [() => store.list('database-backups/'), () => store.get('database-backups/a.json.gz'), () => store.getSmall('a.json')]) {
+    for (const operation of [
+      () => store.list('database-backups/'),
+      () => store.get('database-backups/a.json.gz'),
+      () => store.getSmall('a.json'),
+    ]) {
       const { error, ms } = await failure(operation());
       expect(ms).toBeLessThan(4000);
       expect(error.code).toBe('STORE_UNAVAILABLE');
@@ -348,7 +407,10 @@ describe('S3 store against endpoints that do not answer', () => {
     const port = await listen(closed);
     await new Promise((r) => closed.close(r));
     const store = hanging(port);
-    for (const operation of [() => store.list('database-backups/'), () => store.put('database-backups/b.json.gz', randomStream(1000).stream())]) {
+    for (const operation of [
+      () => store.list('database-backups/'),
+      () => store.put('database-backups/b.json.gz', randomStream(1000).stream()),
+    ]) {
       const { error, ms } = await failure(operation());
       expect(ms).toBeLessThan(3000);
       expect(error.code).toBe('STORE_UNAVAILABLE');
@@ -394,8 +456,12 @@ describe('local folder store', () => {
     const key = 'database-backups/20250116_000000_execution_6.json.gz';
     const putting = store.put(key, body);
     body.write(randomBytes(100_000));
-    await until(async () => (await readdir(path.join(dir, 'database-backups'))).some((name) => name.includes('execution_6')));
-    expect((await readdir(path.join(dir, 'database-backups'))).filter((name) => name.includes('execution_6'))[0]).toMatch(/^\./);
+    await until(async () =>
+      (await readdir(path.join(dir, 'database-backups'))).some((name) => name.includes('execution_6')),
+    );
+    expect(
+      (await readdir(path.join(dir, 'database-backups'))).filter((name) => name.includes('execution_6'))[0],
+    ).toMatch(/^\./);
     expect((await store.list('database-backups/')).map((object) => object.key)).not.toContain(key);
     body.end(randomBytes(1000));
     expect((await putting).size).toBe(101_000);
@@ -417,7 +483,9 @@ describe('local folder store', () => {
       { key: 'database-backups/b.json.gz', size: 3 },
     ]);
     expect(listed[0]?.lastModified).toBeInstanceOf(Date);
-    expect((await own.list('database-backups')).map((o) => o.key)).toContain('database-backups-old/c.json.gz');
+    expect((await own.list('database-backups')).map((o) => o.key)).toContain(
+      'database-backups-old/c.json.gz',
+    );
     expect((await own.list('')).length).toBe(4);
     expect(await createLocalStore(path.join(own.description, 'nope')).list('database-backups/')).toEqual([]);
   });
@@ -425,7 +493,11 @@ describe('local folder store', () => {
   it('deletes, ignoring keys that are already gone', async () => {
     await store.putSmall('database-backups/del-1.json.gz', '1');
     await store.putSmall('database-backups/del-2.json.gz', '2');
-    await store.delete(['database-backups/del-1.json.gz', 'database-backups/del-2.json.gz', 'database-backups/del-3.json.gz']);
+    await store.delete([
+      'database-backups/del-1.json.gz',
+      'database-backups/del-2.json.gz',
+      'database-backups/del-3.json.gz',
+    ]);
     expect((await store.list('database-backups/del-')).length).toBe(0);
   });
 
@@ -489,8 +561,14 @@ describe('openStore', () => {
   it('chooses S3 when a bucket is configured', async () => {
     const bucket = await createBucket('open');
     const { endpoint, accessKeyId, secretAccessKey } = s3Connection();
-    const config = configSchema.parse({ backup: { s3: { bucket: bucket.name, endpoint, forcePathStyle: true, prefix: 'nightly/' } } });
-    const { store, warnings } = await openStore(config, { kind: 'postgres' }, { credentials: { accessKeyId, secretAccessKey } });
+    const config = configSchema.parse({
+      backup: { s3: { bucket: bucket.name, endpoint, forcePathStyle: true, prefix: 'nightly/' } },
+    });
+    const { store, warnings } = await openStore(
+      config,
+      { kind: 'postgres' },
+      { credentials: { accessKeyId, secretAccessKey } },
+    );
     expect(warnings).toEqual([]);
     expect(store.description).toBe(`s3://${bucket.name}/nightly/`);
     expect(store.prefix).toBe('nightly/');

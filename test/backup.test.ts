@@ -6,7 +6,15 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBucket, freshDatabase, runCli, s3Client, tempDir, type FreshDatabase, type TestBucket } from './support/index.js';
+import {
+  createBucket,
+  freshDatabase,
+  runCli,
+  s3Client,
+  tempDir,
+  type FreshDatabase,
+  type TestBucket,
+} from './support/index.js';
 
 /**
  * `backup`, `backups`, `backups verify`, `backups prune` and the backup `run` takes, through the
@@ -28,8 +36,17 @@ interface Metadata {
   format_version: number;
   execution_id: number;
   schema: string;
-  tables: Array<{ name: string; columns: Array<{ name: string; type: string; not_null: boolean; has_default: boolean }> }>;
-  sequences: Array<{ name: string; table: string | null; column: string | null; last_value: string; is_called: boolean }>;
+  tables: Array<{
+    name: string;
+    columns: Array<{ name: string; type: string; not_null: boolean; has_default: boolean }>;
+  }>;
+  sequences: Array<{
+    name: string;
+    table: string | null;
+    column: string | null;
+    last_value: string;
+    is_called: boolean;
+  }>;
 }
 
 interface Manifest {
@@ -45,7 +62,13 @@ interface Manifest {
 }
 
 interface ListJson {
-  items: Array<{ key: string; created_at: string; size: number; execution_id: number | null; taken_by: string }>;
+  items: Array<{
+    key: string;
+    created_at: string;
+    size: number;
+    execution_id: number | null;
+    taken_by: string;
+  }>;
   total: number;
 }
 
@@ -57,7 +80,9 @@ const rowsOf = (doc: Doc, table: string) => doc[table] as Array<Record<string, s
 
 async function getObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  return Buffer.from(
+    await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
 }
 
 async function putObject(s3: S3Client, bucket: string, key: string, body: Buffer | string): Promise<void> {
@@ -141,19 +166,42 @@ describe('PostgreSQL + S3', () => {
     expect(object.length).toBe(backup.size);
     expect(sha256(object)).toBe(backup.sha256);
     for (const [table, rows] of Object.entries(backup.tables)) {
-      const [count] = await db.query<{ n: string }>(`select count(*) as n from public."${table.replace(/"/g, '""')}"`);
+      const [count] = await db.query<{ n: string }>(
+        `select count(*) as n from public."${table.replace(/"/g, '""')}"`,
+      );
       expect(rows, table).toBe(Number(count?.n));
     }
-    const events = stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; key?: string });
-    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['backup_started', 'backup_completed']));
+    const events = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event: string; key?: string });
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['backup_started', 'backup_completed']),
+    );
     expect(events.find((e) => e.event === 'backup_completed')?.key).toBe(backup.key);
   });
 
   it('covers every base table once — partitions through their parent — and never the tool’s own tables', () => {
     const tables = Object.keys(backup.tables);
-    expect(tables).toEqual(expect.arrayContaining(['permissions', 'roles', 'role_permissions', 'users', 'user_roles', 'sms_templates', 'all_types', 'events', 'tickets', 'wide', 'users"; DROP TABLE roles; --']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'permissions',
+        'roles',
+        'role_permissions',
+        'users',
+        'user_roles',
+        'sms_templates',
+        'all_types',
+        'events',
+        'tickets',
+        'wide',
+        'users"; DROP TABLE roles; --',
+      ]),
+    );
     expect(tables.filter((t) => t.startsWith('events_'))).toEqual([]);
-    expect(tables.filter((t) => t.startsWith('seeder_executions') || t.startsWith('foodfleet_seed_'))).toEqual([]);
+    expect(
+      tables.filter((t) => t.startsWith('seeder_executions') || t.startsWith('foodfleet_seed_')),
+    ).toEqual([]);
     expect(backup.tables.events).toBe(3);
     expect(Object.keys(doc)[0]).toBe(META);
     expect(Object.keys(doc).slice(1)).toEqual(doc[META].tables.map((t) => t.name));
@@ -195,7 +243,17 @@ describe('PostgreSQL + S3', () => {
       txt: TRICKY_TEXT,
     });
     expect(Object.values(empty ?? {}).filter((v) => v !== null)).toEqual(['2']);
-    expect(other).toMatchObject({ i8: '-9223372036854775808', num: 'NaN', f4: '-0', f8: '-Infinity', ts: 'infinity', tstz: '-infinity', j: 'null', ip: '::1', flag: 'f' });
+    expect(other).toMatchObject({
+      i8: '-9223372036854775808',
+      num: 'NaN',
+      f4: '-0',
+      f8: '-Infinity',
+      ts: 'infinity',
+      tstz: '-infinity',
+      j: 'null',
+      ip: '::1',
+      flag: 'f',
+    });
     expect(empty?.j).toBeNull();
   });
 
@@ -216,7 +274,13 @@ describe('PostgreSQL + S3', () => {
     const sequences = doc[META].sequences;
     expect(sequences).toEqual(
       expect.arrayContaining([
-        { name: 'public.all_types_id_seq', table: 'all_types', column: 'id', last_value: '3', is_called: true },
+        {
+          name: 'public.all_types_id_seq',
+          table: 'all_types',
+          column: 'id',
+          last_value: '3',
+          is_called: true,
+        },
         { name: 'public.events_id_seq', table: 'events', column: 'id', last_value: '3', is_called: true },
         { name: 'public.ticket_seq', table: 'tickets', column: 'id', last_value: '2', is_called: true },
         { name: 'public.unused_id_seq', table: 'unused', column: 'id', last_value: '1', is_called: false },
@@ -226,15 +290,31 @@ describe('PostgreSQL + S3', () => {
   });
 
   it('writes the manifest after the object and records the backup on the execution', async () => {
-    const manifest = JSON.parse((await getObject(s3, bucket.name, `${backup.key}.manifest.json`)).toString('utf8')) as Manifest;
-    expect(manifest).toMatchObject({ key: backup.key, size: backup.size, sha256: backup.sha256, tables: backup.tables, taken_by: 'backup', execution_id: backup.execution_id });
+    const manifest = JSON.parse(
+      (await getObject(s3, bucket.name, `${backup.key}.manifest.json`)).toString('utf8'),
+    ) as Manifest;
+    expect(manifest).toMatchObject({
+      key: backup.key,
+      size: backup.size,
+      sha256: backup.sha256,
+      tables: backup.tables,
+      taken_by: 'backup',
+      execution_id: backup.execution_id,
+    });
     expect(manifest.uncompressed_size).toBe(gunzipSync(await getObject(s3, bucket.name, backup.key)).length);
     const shown = await runCli(['show', String(backup.execution_id), '--json'], { env });
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.json<{ command: string; status: string; backup: unknown }>()).toMatchObject({
       command: 'backup',
       status: 'completed',
-      backup: { key: backup.key, size: backup.size, sha256: backup.sha256, status: 'completed', error: null, tables: backup.tables },
+      backup: {
+        key: backup.key,
+        size: backup.size,
+        sha256: backup.sha256,
+        status: 'completed',
+        error: null,
+        tables: backup.tables,
+      },
     });
   });
 
@@ -243,16 +323,29 @@ describe('PostgreSQL + S3', () => {
     expect(listed.code, listed.stderr).toBe(0);
     const list = listed.json<ListJson>();
     expect(list.total).toBe(2);
-    expect(list.items.map((i) => [i.execution_id, i.taken_by])).toEqual([[backup.execution_id, 'backup'], [1, 'run']]);
+    expect(list.items.map((i) => [i.execution_id, i.taken_by])).toEqual([
+      [backup.execution_id, 'backup'],
+      [1, 'run'],
+    ]);
     expect(list.items[0]).toMatchObject({ key: backup.key, size: backup.size });
-    const verified = await runCli(['backups', 'verify', '--json'], { env: { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+    const verified = await runCli(['backups', 'verify', '--json'], {
+      env: { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+    });
     expect(verified.code, verified.stderr).toBe(0);
-    expect(verified.json()).toMatchObject({ valid: true, key: backup.key, sha256: backup.sha256, tables: backup.tables });
+    expect(verified.json()).toMatchObject({
+      valid: true,
+      key: backup.key,
+      sha256: backup.sha256,
+      tables: backup.tables,
+    });
   });
 
   it('backup.include / backup.exclude narrow the scope; an unknown included table is a config error', async () => {
     const cwd = tempDir();
-    writeFileSync(path.join(cwd, 'seedrc.json'), JSON.stringify({ backup: { include: ['roles', 'permissions'] } }));
+    writeFileSync(
+      path.join(cwd, 'seedrc.json'),
+      JSON.stringify({ backup: { include: ['roles', 'permissions'] } }),
+    );
     const included = await runCli(['backup', '--json'], { env, cwd });
     expect(included.code, included.stderr).toBe(0);
     expect(Object.keys(included.json<BackupJson>().tables)).toEqual(['permissions', 'roles']);
@@ -265,15 +358,21 @@ describe('PostgreSQL + S3', () => {
     writeFileSync(path.join(cwd, 'seedrc.json'), JSON.stringify({ backup: { include: ['no_such_table'] } }));
     const unknown = await runCli(['backup'], { env, cwd });
     expect(unknown.code).toBe(2);
-    expect(errorLine(unknown.stderr)).toMatch(/backup\.include names tables that do not exist in schema public: no_such_table/);
+    expect(errorLine(unknown.stderr)).toMatch(
+      /backup\.include names tables that do not exist in schema public: no_such_table/,
+    );
   });
 
   it('backup creates only the tool’s tracking table, never the FoodFleet tables', async () => {
     const result = await runCli(['backup', '--json'], { env: { ...env, DATABASE_SCHEMA: 'bare' } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.json<BackupJson>().tables).toEqual({});
-    const tables = await db.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'bare' order by 1`);
-    expect(tables.map((t) => t.name).filter((n) => !n.startsWith('foodfleet_seed_'))).toEqual(['seeder_executions']);
+    const tables = await db.query<{ name: string }>(
+      `select table_name as name from information_schema.tables where table_schema = 'bare' order by 1`,
+    );
+    expect(tables.map((t) => t.name).filter((n) => !n.startsWith('foodfleet_seed_'))).toEqual([
+      'seeder_executions',
+    ]);
   });
 
   it('row-level security makes the backup fail loudly instead of leaving rows out', async () => {
@@ -293,12 +392,19 @@ describe('PostgreSQL + S3', () => {
         alter table rls.secrets enable row level security; alter table rls.secrets force row level security;
         create policy only_visible on rls.secrets using (v = 'visible')`);
       await client.end();
-      const result = await runCli(['backup', '--json'], { env: { ...env, DATABASE_URL: url.toString(), DATABASE_SCHEMA: 'rls' } });
+      const result = await runCli(['backup', '--json'], {
+        env: { ...env, DATABASE_URL: url.toString(), DATABASE_SCHEMA: 'rls' },
+      });
       expect(result.code).toBe(1);
       const failure = result.json<{ error: { code: string; message: string }; execution_id: number }>();
       expect(failure.error.code).toBe('BACKUP_FAILED');
-      expect(failure.error.message).toMatch(/^Backup failed: could not read table "secrets": .*row-level security.*BYPASSRLS.*the database was not changed/s);
-      const [record] = await db.query<{ backup_status: string; status: string }>('select status, backup_status from rls.seeder_executions where id = $1', [failure.execution_id]);
+      expect(failure.error.message).toMatch(
+        /^Backup failed: could not read table "secrets": .*row-level security.*BYPASSRLS.*the database was not changed/s,
+      );
+      const [record] = await db.query<{ backup_status: string; status: string }>(
+        'select status, backup_status from rls.seeder_executions where id = $1',
+        [failure.execution_id],
+      );
       expect(record).toEqual({ status: 'failed', backup_status: 'failed' });
     } finally {
       await db.query(`drop schema if exists rls cascade`);
@@ -325,13 +431,23 @@ describe('run when the backup cannot be taken (PostgreSQL)', () => {
 
   async function backupRecord(id: number) {
     const shown = await runCli(['show', String(id), '--json'], { env: { DATABASE_URL: db.url } });
-    return shown.json<{ status: string; backup: { status: string; key: string | null; error: string | null } | null }>();
+    return shown.json<{
+      status: string;
+      backup: { status: string; key: string | null; error: string | null } | null;
+    }>();
   }
 
   it('bucket missing: run proceeds, says backup_created false with a warning, records the backup as failed', async () => {
-    const result = await runCli(['run', '--json'], { env: { DATABASE_URL: db.url, ...bucket.env, S3_BUCKET_NAME: `${bucket.name}-missing` } });
+    const result = await runCli(['run', '--json'], {
+      env: { DATABASE_URL: db.url, ...bucket.env, S3_BUCKET_NAME: `${bucket.name}-missing` },
+    });
     expect(result.code, result.stderr).toBe(0);
-    const run = result.json<{ execution_id: number; backup_created: boolean; backup_s3_key: string | null; warnings: string[] }>();
+    const run = result.json<{
+      execution_id: number;
+      backup_created: boolean;
+      backup_s3_key: string | null;
+      warnings: string[];
+    }>();
     expect(run.backup_created).toBe(false);
     expect(run.backup_s3_key).toBeNull();
     expect(run.warnings.join('\n')).toMatch(/Backup failed: .*Seeding proceeds without a backup/s);
@@ -344,7 +460,9 @@ describe('run when the backup cannot be taken (PostgreSQL)', () => {
 
   it('S3 unreachable: run proceeds within seconds with the warning', async () => {
     const started = Date.now();
-    const result = await runCli(['run', '--json'], { env: { DATABASE_URL: db.url, ...bucket.env, S3_ENDPOINT: `http://127.0.0.1:${await closedPort()}` } });
+    const result = await runCli(['run', '--json'], {
+      env: { DATABASE_URL: db.url, ...bucket.env, S3_ENDPOINT: `http://127.0.0.1:${await closedPort()}` },
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
     const run = result.json<{ execution_id: number; backup_created: boolean; warnings: string[] }>();
@@ -356,13 +474,21 @@ describe('run when the backup cannot be taken (PostgreSQL)', () => {
   it('--require-backup aborts before any write: the data is unchanged', async () => {
     await db.query(`update roles set description = 'changed by the test' where name = 'admin'`);
     await db.query(`delete from sms_templates where name = (select min(name) from sms_templates)`);
-    const before = await db.query(`select (select description from roles where name = 'admin') as d, (select count(*) from sms_templates) as n`);
-    const result = await runCli(['run', '--json', '--require-backup'], { env: { DATABASE_URL: db.url, ...bucket.env, S3_BUCKET_NAME: `${bucket.name}-missing` } });
+    const before = await db.query(
+      `select (select description from roles where name = 'admin') as d, (select count(*) from sms_templates) as n`,
+    );
+    const result = await runCli(['run', '--json', '--require-backup'], {
+      env: { DATABASE_URL: db.url, ...bucket.env, S3_BUCKET_NAME: `${bucket.name}-missing` },
+    });
     expect(result.code).toBe(1);
     const failure = result.json<{ error: { code: string; message: string }; execution_id: number }>();
     expect(failure.error.code).toBe('BACKUP_FAILED');
-    expect(failure.error.message).toMatch(/--require-backup is set, so the run stopped before seeding: nothing was written/);
-    const after = await db.query(`select (select description from roles where name = 'admin') as d, (select count(*) from sms_templates) as n`);
+    expect(failure.error.message).toMatch(
+      /--require-backup is set, so the run stopped before seeding: nothing was written/,
+    );
+    const after = await db.query(
+      `select (select description from roles where name = 'admin') as d, (select count(*) from sms_templates) as n`,
+    );
     expect(after).toEqual(before);
     const record = await backupRecord(failure.execution_id);
     expect(record.status).toBe('failed');
@@ -390,7 +516,9 @@ describe('many backups, corrupted backups and prune (S3)', () => {
     expect(result.code, result.stderr).toBe(0);
     real = result.json<BackupJson>();
     realObject = await getObject(s3, bucket.name, real.key);
-    realManifest = JSON.parse((await getObject(s3, bucket.name, `${real.key}.manifest.json`)).toString('utf8')) as Manifest;
+    realManifest = JSON.parse(
+      (await getObject(s3, bucket.name, `${real.key}.manifest.json`)).toString('utf8'),
+    ) as Manifest;
   });
 
   afterAll(async () => {
@@ -401,28 +529,47 @@ describe('many backups, corrupted backups and prune (S3)', () => {
   /** Stores `body` under `key` with a manifest describing it (overrides applied). */
   async function store(key: string, body: Buffer, overrides: Partial<Manifest> = {}): Promise<void> {
     await putObject(s3, bucket.name, key, body);
-    await putObject(s3, bucket.name, `${key}.manifest.json`, JSON.stringify(manifestFor(key, body, overrides)));
+    await putObject(
+      s3,
+      bucket.name,
+      `${key}.manifest.json`,
+      JSON.stringify(manifestFor(key, body, overrides)),
+    );
   }
 
   async function verifyFails(key: string): Promise<string> {
     // An unreachable database URL proves verification never touches the database.
-    const result = await runCli(['backups', 'verify', '--key', key], { env: { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+    const result = await runCli(['backups', 'verify', '--key', key], {
+      env: { ...env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+    });
     expect(result.code, result.stderr).toBe(1);
     return errorLine(result.stderr);
   }
 
   it('verify refuses each corrupted backup with a one-line reason', async () => {
-    const key = (n: number) => `database-backups/20010101_0000${String(n).padStart(2, '0')}_execution_${9000 + n}.json.gz`;
+    const key = (n: number) =>
+      `database-backups/20010101_0000${String(n).padStart(2, '0')}_execution_${9000 + n}.json.gz`;
     const flipped = Buffer.from(realObject);
-    flipped.writeUInt8(flipped.readUInt8(Math.floor(flipped.length / 2)) ^ 0xff, Math.floor(flipped.length / 2));
+    flipped.writeUInt8(
+      flipped.readUInt8(Math.floor(flipped.length / 2)) ^ 0xff,
+      Math.floor(flipped.length / 2),
+    );
     await store(key(1), flipped, { ...realManifest, key: key(1), size: flipped.length });
-    expect(await verifyFails(key(1))).toMatch(/failed verification: its SHA-256 is [0-9a-f]{64} but the manifest records/);
+    expect(await verifyFails(key(1))).toMatch(
+      /failed verification: its SHA-256 is [0-9a-f]{64} but the manifest records/,
+    );
 
     const truncated = realObject.subarray(0, realObject.length - 20);
     await store(key(2), truncated, { ...realManifest, key: key(2) });
-    expect(await verifyFails(key(2))).toMatch(/cannot be used: the stored object holds \d+ bytes but its manifest says \d+/);
+    expect(await verifyFails(key(2))).toMatch(
+      /cannot be used: the stored object holds \d+ bytes but its manifest says \d+/,
+    );
 
-    await store(key(3), realObject, { ...realManifest, key: key(3), tables: { ...realManifest.tables, roles: 6 } });
+    await store(key(3), realObject, {
+      ...realManifest,
+      key: key(3),
+      tables: { ...realManifest.tables, roles: 6 },
+    });
     expect(await verifyFails(key(3))).toMatch(/table "roles" holds 5 rows but the manifest records 6/);
 
     const metadata = parseDoc(realObject)[META];
@@ -431,17 +578,30 @@ describe('many backups, corrupted backups and prune (S3)', () => {
     expect(await verifyFails(key(4))).toMatch(/it is not well-formed JSON/);
 
     await store(key(5), docOf('{"roles": []}'));
-    expect(await verifyFails(key(5))).toMatch(/the first entry is "roles", not the "__foodfleet_seed__" metadata/);
+    expect(await verifyFails(key(5))).toMatch(
+      /the first entry is "roles", not the "__foodfleet_seed__" metadata/,
+    );
 
-    const wrongType = docOf(`{"${META}": ${JSON.stringify({ ...metadata, tables: [{ name: 'roles', columns: [{ name: 'id', type: 'integer', not_null: true, has_default: true }] }] })}, "roles": [{"id": 1}]}`);
+    const wrongType = docOf(
+      `{"${META}": ${JSON.stringify({ ...metadata, tables: [{ name: 'roles', columns: [{ name: 'id', type: 'integer', not_null: true, has_default: true }] }] })}, "roles": [{"id": 1}]}`,
+    );
     await store(key(6), wrongType, { execution_id: metadata.execution_id, tables: { roles: 1 } });
-    expect(await verifyFails(key(6))).toMatch(/row 1 of table "roles", column "id": expected a string \(PostgreSQL text form\) or null, found a number/);
+    expect(await verifyFails(key(6))).toMatch(
+      /row 1 of table "roles", column "id": expected a string \(PostgreSQL text form\) or null, found a number/,
+    );
 
-    const unknownTable = docOf(`{"${META}": ${JSON.stringify({ ...metadata, tables: [] })}, "users\\"; DROP TABLE roles; --": []}`);
+    const unknownTable = docOf(
+      `{"${META}": ${JSON.stringify({ ...metadata, tables: [] })}, "users\\"; DROP TABLE roles; --": []}`,
+    );
     await store(key(7), unknownTable, { execution_id: metadata.execution_id });
-    expect(await verifyFails(key(7))).toMatch(/table "users"; DROP TABLE roles; --" is not listed in the metadata/);
+    expect(await verifyFails(key(7))).toMatch(
+      /table "users"; DROP TABLE roles; --" is not listed in the metadata/,
+    );
 
-    const bomb = gzipSync(Buffer.concat([Buffer.from(`{"${META}": "`), Buffer.alloc(64 * 1024 * 1024, 0x61), Buffer.from('"}')]), { level: 9 });
+    const bomb = gzipSync(
+      Buffer.concat([Buffer.from(`{"${META}": "`), Buffer.alloc(64 * 1024 * 1024, 0x61), Buffer.from('"}')]),
+      { level: 9 },
+    );
     await store(key(8), bomb, { uncompressed_size: 1000 });
     expect(await verifyFails(key(8))).toMatch(/decompresses past the 1000 bytes its manifest records/);
 
@@ -451,7 +611,9 @@ describe('many backups, corrupted backups and prune (S3)', () => {
     await putObject(s3, bucket.name, key(10), realObject);
     expect(await verifyFails(key(10))).toMatch(/it has no manifest, so it is incomplete/);
 
-    expect(await verifyFails('database-backups/20010101_000099_execution_1.json.gz')).toMatch(/does not exist/);
+    expect(await verifyFails('database-backups/20010101_000099_execution_1.json.gz')).toMatch(
+      /does not exist/,
+    );
     const [roles] = await db.query<{ n: string }>('select count(*) as n from roles');
     expect(Number(roles?.n)).toBe(5);
   });
@@ -471,7 +633,11 @@ describe('many backups, corrupted backups and prune (S3)', () => {
     expect(listed.code, listed.stderr).toBe(0);
     const list = listed.json<ListJson>();
     expect(list.total).toBe(1050 + 1 + 1 + 9); // + the restore safety backup, the real one, the corrupted ones with a manifest
-    expect(list.items.map((i) => i.key)).toEqual(['database-backups/20990101_000000_execution_999999.json.gz', real.key, expect.stringContaining('20200101_001729')]);
+    expect(list.items.map((i) => i.key)).toEqual([
+      'database-backups/20990101_000000_execution_999999.json.gz',
+      real.key,
+      expect.stringContaining('20200101_001729'),
+    ]);
     const verified = await runCli(['backups', 'verify', '--json'], { env });
     expect(verified.code, verified.stderr).toBe(0);
     expect(verified.json<{ key: string }>().key).toBe(real.key);
@@ -480,7 +646,12 @@ describe('many backups, corrupted backups and prune (S3)', () => {
   it('prune lists what it would delete, deletes only with --yes, never the newest, and is recorded', async () => {
     const dry = await runCli(['backups', 'prune', '--keep', '1000', '--json'], { env });
     expect(dry.code, dry.stderr).toBe(0);
-    const plan = dry.json<{ execution_id: number; dry_run: boolean; would_delete: Array<{ key: string; kind: string }>; deleted: unknown[] }>();
+    const plan = dry.json<{
+      execution_id: number;
+      dry_run: boolean;
+      would_delete: Array<{ key: string; kind: string }>;
+      deleted: unknown[];
+    }>();
     expect(plan.dry_run).toBe(true);
     expect(plan.deleted).toEqual([]);
     const backups = plan.would_delete.filter((t) => t.kind === 'backup').map((t) => t.key);
@@ -497,10 +668,16 @@ describe('many backups, corrupted backups and prune (S3)', () => {
     expect(everything.code, everything.stderr).toBe(0);
     const left = (await runCli(['backups', '--json'], { env })).json<ListJson>();
     // The newest complete backup (the safety backup) and "latest" (the real one) always stay.
-    expect(left.items.map((i) => i.key)).toEqual(['database-backups/20990101_000000_execution_999999.json.gz', real.key]);
+    expect(left.items.map((i) => i.key)).toEqual([
+      'database-backups/20990101_000000_execution_999999.json.gz',
+      real.key,
+    ]);
 
     const shown = await runCli(['show', String(plan.execution_id), '--json'], { env });
-    expect(shown.json<{ command: string; status: string }>()).toMatchObject({ command: 'prune', status: 'completed' });
+    expect(shown.json<{ command: string; status: string }>()).toMatchObject({
+      command: 'prune',
+      status: 'completed',
+    });
     const usage = await runCli(['backups', 'prune'], { env });
     expect(usage.code).toBe(2);
   });
@@ -539,10 +716,23 @@ describe('embedded database + local folder', () => {
 
   it('backs up every table through pages, by key or by row address, with exact text values', () => {
     expect(backup.key).toMatch(KEY);
-    expect(backup.tables).toMatchObject({ paged: 2500, no_key: 1500, parts: 1200, roles: 5, permissions: 23 });
+    expect(backup.tables).toMatchObject({
+      paged: 2500,
+      no_key: 1500,
+      parts: 1200,
+      roles: 5,
+      permissions: 23,
+    });
     const paged = rowsOf(doc, 'paged');
     expect(paged.map((r) => r.id)).toEqual(Array.from({ length: 2500 }, (_, i) => String(i + 1)));
-    expect(paged[0]).toEqual({ id: '1', label: 'row 1', amount: '1.5', at: '2024-01-01 00:00:01.000001+00', b: '\\x00ff', f: '0.1' });
+    expect(paged[0]).toEqual({
+      id: '1',
+      label: 'row 1',
+      amount: '1.5',
+      at: '2024-01-01 00:00:01.000001+00',
+      b: '\\x00ff',
+      f: '0.1',
+    });
     expect(rowsOf(doc, 'no_key').every((r) => r.v === 'same' && r.j === '{"k": 2.50}')).toBe(true);
     expect(new Set(rowsOf(doc, 'parts').map((r) => r.v)).size).toBe(1200);
   });
@@ -550,8 +740,16 @@ describe('embedded database + local folder', () => {
   it('writes the object and its manifest into the folder; backups and backups verify read them', async () => {
     const object = readFileSync(path.join(cwd, '.foodfleet-seed', 'backups', backup.key));
     expect(sha256(object)).toBe(backup.sha256);
-    const manifest = JSON.parse(readFileSync(path.join(cwd, '.foodfleet-seed', 'backups', `${backup.key}.manifest.json`), 'utf8')) as Manifest;
-    expect(manifest).toMatchObject({ key: backup.key, size: object.length, sha256: backup.sha256, tables: backup.tables, taken_by: 'backup' });
+    const manifest = JSON.parse(
+      readFileSync(path.join(cwd, '.foodfleet-seed', 'backups', `${backup.key}.manifest.json`), 'utf8'),
+    ) as Manifest;
+    expect(manifest).toMatchObject({
+      key: backup.key,
+      size: object.length,
+      sha256: backup.sha256,
+      tables: backup.tables,
+      taken_by: 'backup',
+    });
     const listed = (await runCli(['backups', '--json'], { cwd, env })).json<ListJson>();
     expect(listed.items.map((i) => i.key)[0]).toBe(backup.key);
     expect(listed.total).toBe(2);
@@ -566,7 +764,10 @@ describe('embedded database + local folder', () => {
     const flipped = Buffer.from(object);
     flipped.writeUInt8(flipped.readUInt8(100) ^ 0x01, 100);
     writeFileSync(path.join(cwd, '.foodfleet-seed', 'backups', key), flipped);
-    writeFileSync(path.join(cwd, '.foodfleet-seed', 'backups', `${key}.manifest.json`), JSON.stringify(manifestFor(key, object, { tables: backup.tables })));
+    writeFileSync(
+      path.join(cwd, '.foodfleet-seed', 'backups', `${key}.manifest.json`),
+      JSON.stringify(manifestFor(key, object, { tables: backup.tables })),
+    );
     const result = await runCli(['backups', 'verify', '--key', key], { cwd, env });
     expect(result.code).toBe(1);
     expect(errorLine(result.stderr)).toMatch(/failed verification: its SHA-256 is/);
@@ -576,7 +777,10 @@ describe('embedded database + local folder', () => {
     const object = readFileSync(path.join(folder, path.basename(backup.key)));
     const old = 'database-backups/20200101_000000_execution_7002.json.gz';
     writeFileSync(path.join(cwd, '.foodfleet-seed', 'backups', old), object);
-    writeFileSync(path.join(cwd, '.foodfleet-seed', 'backups', `${old}.manifest.json`), JSON.stringify(manifestFor(old, object)));
+    writeFileSync(
+      path.join(cwd, '.foodfleet-seed', 'backups', `${old}.manifest.json`),
+      JSON.stringify(manifestFor(old, object)),
+    );
     const staleUpload = path.join(folder, '20200102_000000_execution_7003.json.gz');
     const freshUpload = path.join(folder, '20990101_000000_execution_7004.json.gz');
     writeFileSync(staleUpload, 'half');
@@ -608,7 +812,10 @@ describe('embedded database + local folder', () => {
   });
 
   it('run proceeds with a warning when the backup folder cannot be written', async () => {
-    const result = await runCli(['run', '--json'], { cwd, env: { ...env, SEED_BACKUP_DIR: '/dev/null/backups' } });
+    const result = await runCli(['run', '--json'], {
+      cwd,
+      env: { ...env, SEED_BACKUP_DIR: '/dev/null/backups' },
+    });
     expect(result.code, result.stderr).toBe(0);
     const run = result.json<{ backup_created: boolean; warnings: string[] }>();
     expect(run.backup_created).toBe(false);

@@ -2,7 +2,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, runCli, tempDir, type CliResult, type FreshDatabase } from './support/index.js';
-import type { ExecutionDocument, FailureDocument, HistoryDocument, RunDocument } from './support/documents.js';
+import type {
+  ExecutionDocument,
+  FailureDocument,
+  HistoryDocument,
+  RunDocument,
+} from './support/documents.js';
 import { pgEnv, rowCounts, tablesIn } from './support/seeded-rows.js';
 import { seedersDir, writeSeederFile } from './support/seeders-dir.js';
 
@@ -20,7 +25,12 @@ afterAll(async () => {
   await db?.close();
 });
 
-function run(args: string[], schema: string, env: Record<string, string | undefined> = {}, cwd?: string): Promise<CliResult> {
+function run(
+  args: string[],
+  schema: string,
+  env: Record<string, string | undefined> = {},
+  cwd?: string,
+): Promise<CliResult> {
   return runCli(args, { env: pgEnv(db, schema, env), ...(cwd ? { cwd } : {}) });
 }
 
@@ -31,7 +41,9 @@ describe('a custom seeder that depends on a built-in', () => {
 
   it('runs after it, in the same run, with its counts reported (SEED_SEEDERS_DIR)', async () => {
     await db.query(`create schema ${schema}`);
-    await db.query(`create table ${schema}.restaurants (id serial primary key, name text not null unique, owner_role_id integer not null)`);
+    await db.query(
+      `create table ${schema}.restaurants (id serial primary key, name text not null unique, owner_role_id integer not null)`,
+    );
     const dir = seedersDir('restaurants-seeder.ts');
 
     const first = await run(['run', '--json'], schema, { SEED_SEEDERS_DIR: dir });
@@ -40,7 +52,12 @@ describe('a custom seeder that depends on a built-in', () => {
     const order = Object.keys(doc.results.seeders);
     expect(order).toContain('RestaurantsSeeder');
     expect(order.indexOf('RestaurantsSeeder')).toBeGreaterThan(order.indexOf('RolesSeeder'));
-    expect(doc.results.seeders.RestaurantsSeeder).toMatchObject({ status: 'completed', created: 2, updated: 0, deleted: 0 });
+    expect(doc.results.seeders.RestaurantsSeeder).toMatchObject({
+      status: 'completed',
+      created: 2,
+      updated: 0,
+      deleted: 0,
+    });
     expect(doc.results.total).toEqual({ created: 35, updated: 0, deleted: 0 });
     const rows = await db.query<{ name: string; role: string }>(
       `select r.name, ro.name as role from ${schema}.restaurants r join ${schema}.roles ro on ro.id = r.owner_role_id order by r.name`,
@@ -52,19 +69,31 @@ describe('a custom seeder that depends on a built-in', () => {
 
     const second = await run(['run', '--json', '--seeders-dir', dir], schema);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.json<RunDocument>().results.seeders.RestaurantsSeeder).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect(second.json<RunDocument>().results.seeders.RestaurantsSeeder).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+    });
   });
 
   it('--only a custom seeder runs its built-in dependencies too', async () => {
     const dir = seedersDir('restaurants-seeder.ts');
     const result = await run(['run', '--json', '--only', 'RestaurantsSeeder', '--seeders-dir', dir], schema);
     expect(result.code, result.stderr).toBe(0);
-    expect(Object.keys(result.json<RunDocument>().results.seeders)).toEqual(['PermissionsSeeder', 'RolesSeeder', 'RestaurantsSeeder']);
+    expect(Object.keys(result.json<RunDocument>().results.seeders)).toEqual([
+      'PermissionsSeeder',
+      'RolesSeeder',
+      'RestaurantsSeeder',
+    ]);
   });
 
   it('loads seeders from ./seeders by default', async () => {
     const cwd = tempDir();
-    writeSeederFile(path.join(cwd, 'seeders'), 'restaurants-seeder.ts', readFileSync(path.join(seedersDir('restaurants-seeder.ts'), 'restaurants-seeder.ts'), 'utf8'));
+    writeSeederFile(
+      path.join(cwd, 'seeders'),
+      'restaurants-seeder.ts',
+      readFileSync(path.join(seedersDir('restaurants-seeder.ts'), 'restaurants-seeder.ts'), 'utf8'),
+    );
     const result = await run(['run', '--json', '--only', 'RestaurantsSeeder'], schema, {}, cwd);
     expect(result.code, result.stderr).toBe(0);
     expect(result.json<RunDocument>().results.seeders).toHaveProperty('RestaurantsSeeder');
@@ -107,10 +136,15 @@ describe('make <Name>', () => {
     expect(readdirSync(path.join(cwd, 'seeders'))).toEqual(['restaurants-seeder.ts']);
 
     await db.query(`create schema ${schema}`);
-    await db.query(`create table ${schema}.restaurants (id serial primary key, name text not null unique, description text, address text)`);
+    await db.query(
+      `create table ${schema}.restaurants (id serial primary key, name text not null unique, description text, address text)`,
+    );
     const ran = await run(['run', '--json'], schema, {}, cwd);
     expect(ran.code, ran.stderr).toBe(0);
-    expect(ran.json<RunDocument>().results.seeders.RestaurantsSeeder).toMatchObject({ status: 'completed', created: 1 });
+    expect(ran.json<RunDocument>().results.seeders.RestaurantsSeeder).toMatchObject({
+      status: 'completed',
+      created: 1,
+    });
     const rows = await db.query(`select name from ${schema}.restaurants`);
     expect(rows).toHaveLength(1);
   });
@@ -119,7 +153,9 @@ describe('make <Name>', () => {
     const cwd = tempDir();
     const made = await runCli(['make', 'MenusSeeder', '--seeders-dir', 'db/seeds', '--json'], { cwd });
     expect(made.code, made.stderr).toBe(0);
-    expect(existsSync(path.join(cwd, 'db', 'seeds', made.json<{ file: string }>().file.split(path.sep).pop()!))).toBe(true);
+    expect(
+      existsSync(path.join(cwd, 'db', 'seeds', made.json<{ file: string }>().file.split(path.sep).pop()!)),
+    ).toBe(true);
   });
 });
 
@@ -177,9 +213,14 @@ describe('a failing custom seeder', () => {
   });
 
   it('emits seeder_failed with --log-format json', async () => {
-    const result = await run(['run', '--log-format', 'json'], schema, { SEED_SEEDERS_DIR: seedersDir('failing-seeder.ts') });
+    const result = await run(['run', '--log-format', 'json'], schema, {
+      SEED_SEEDERS_DIR: seedersDir('failing-seeder.ts'),
+    });
     expect(result.code).toBe(1);
-    const events = result.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = result.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const failure = events.find((e) => e.event === 'seeder_failed');
     expect(failure).toMatchObject({ seeder: 'FailingSeeder' });
     expect(String(failure?.error)).toContain('boom');
@@ -203,7 +244,9 @@ describe('seeder definition errors (exit 2, nothing run)', () => {
   it('a dependency cycle names the cycle', async () => {
     const doc = await refused('def_cycle', seedersDir('cycle-a-seeder.ts', 'cycle-b-seeder.ts'));
     expect(doc.error.message).toMatch(/cycle/i);
-    expect(doc.error.message).toMatch(/CycleASeeder → CycleBSeeder → CycleASeeder|CycleBSeeder → CycleASeeder → CycleBSeeder/);
+    expect(doc.error.message).toMatch(
+      /CycleASeeder → CycleBSeeder → CycleASeeder|CycleBSeeder → CycleASeeder → CycleBSeeder/,
+    );
   });
 
   it('an unknown dependency names the seeder and the missing one', async () => {
@@ -221,7 +264,11 @@ describe('seeder definition errors (exit 2, nothing run)', () => {
 
   it('a file that does not load names the file', async () => {
     const dir = tempDir();
-    const file = writeSeederFile(dir, 'broken-seeder.ts', "import { Seeder } from 'foodfleet-seed';\nexport class Broken extends Seeder {\n  readonly name = 'Broken'\n  async run( {\n}\n");
+    const file = writeSeederFile(
+      dir,
+      'broken-seeder.ts',
+      "import { Seeder } from 'foodfleet-seed';\nexport class Broken extends Seeder {\n  readonly name = 'Broken'\n  async run( {\n}\n",
+    );
     const doc = await refused('def_broken', dir);
     expect(doc.error.message).toContain(file);
     expect(doc.error.message).toMatch(/does not load/);
@@ -229,7 +276,11 @@ describe('seeder definition errors (exit 2, nothing run)', () => {
 
   it('a file whose import cannot be resolved names the file', async () => {
     const dir = tempDir();
-    const file = writeSeederFile(dir, 'missing-import.ts', "import { nothing } from './no-such-module.js';\nexport const value = nothing;\n");
+    const file = writeSeederFile(
+      dir,
+      'missing-import.ts',
+      "import { nothing } from './no-such-module.js';\nexport const value = nothing;\n",
+    );
     const doc = await refused('def_missing', dir);
     expect(doc.error.message).toContain(file);
   });
@@ -243,7 +294,10 @@ describe('seeder definition errors (exit 2, nothing run)', () => {
 
   it('is reported before connecting: the same error even when the database is unreachable', async () => {
     const result = await runCli(['run'], {
-      env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nowhere', SEED_SEEDERS_DIR: seedersDir('cycle-a-seeder.ts', 'cycle-b-seeder.ts') },
+      env: {
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nowhere',
+        SEED_SEEDERS_DIR: seedersDir('cycle-a-seeder.ts', 'cycle-b-seeder.ts'),
+      },
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/cycle/i);

@@ -2,7 +2,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempDir } from './support/index.js';
-import type { ExecutionDocument, FailureDocument, HistoryDocument, RunDocument } from './support/documents.js';
+import type {
+  ExecutionDocument,
+  FailureDocument,
+  HistoryDocument,
+  RunDocument,
+} from './support/documents.js';
 import { seederCounts } from './support/documents.js';
 import { FIRST_RUN_COUNTS, SECOND_RUN_COUNTS } from './support/expected-data.js';
 import { seedersDir } from './support/seeders-dir.js';
@@ -26,7 +31,10 @@ describe('the embedded default (PGlite in ./.foodfleet-seed/db)', () => {
   }, 90_000);
 
   it('a failing custom seeder rolls everything back and is recorded failed (exit 1)', async () => {
-    const result = await runCli(['run', '--json'], { cwd, env: { SEED_SEEDERS_DIR: seedersDir('failing-seeder.ts') } });
+    const result = await runCli(['run', '--json'], {
+      cwd,
+      env: { SEED_SEEDERS_DIR: seedersDir('failing-seeder.ts') },
+    });
     expect(result.code, result.stderr).toBe(1);
     const failure = result.json<FailureDocument>();
     expect(failure.error.code).toBe('SEEDER_FAILED');
@@ -78,7 +86,9 @@ describe('the embedded default (PGlite in ./.foodfleet-seed/db)', () => {
     expect(failure.error.code).toBe('CANCELLED');
 
     // The lock file is gone: the next command opens the directory at once.
-    const shown = await runCli(['show', String(failure.execution_id), '--json', '--lock-timeout', '1'], { cwd });
+    const shown = await runCli(['show', String(failure.execution_id), '--json', '--lock-timeout', '1'], {
+      cwd,
+    });
     expect(shown.code, shown.stderr).toBe(0);
     const execution = shown.json<ExecutionDocument>();
     expect(execution.status).toBe('failed');
@@ -87,8 +97,14 @@ describe('the embedded default (PGlite in ./.foodfleet-seed/db)', () => {
 
   it('database.embedded.dir from seedrc.json moves the data directory', async () => {
     const other = tempDir('foodfleet-embedded-dir-');
-    writeFileSync(path.join(other, 'seedrc.json'), JSON.stringify({ database: { embedded: { dir: './data/pg' } } }));
-    const result = await runCli(['run', '--json', '--only', 'PermissionsSeeder'], { cwd: other, timeoutMs: 90_000 });
+    writeFileSync(
+      path.join(other, 'seedrc.json'),
+      JSON.stringify({ database: { embedded: { dir: './data/pg' } } }),
+    );
+    const result = await runCli(['run', '--json', '--only', 'PermissionsSeeder'], {
+      cwd: other,
+      timeoutMs: 90_000,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.json<RunDocument>().results.total.created).toBe(23);
     expect(existsSync(path.join(other, 'data', 'pg'))).toBe(true);

@@ -9,8 +9,18 @@ import { REPO_ROOT, runCli, tempDir } from './support/index.js';
  * prints the help. A resolve hook (test/fixtures/hooks) logs every module the CLI resolves.
  */
 const HOOK = pathToFileURL(path.join(REPO_ROOT, 'test', 'fixtures', 'hooks', 'record-resolutions.mjs')).href;
-const HEAVY = ['kysely', 'pg', '@electric-sql/pglite', 'zod', 'ora', '@aws-sdk/client-s3', '@aws-sdk/lib-storage'];
-const VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const HEAVY = [
+  'kysely',
+  'pg',
+  '@electric-sql/pglite',
+  'zod',
+  'ora',
+  '@aws-sdk/client-s3',
+  '@aws-sdk/lib-storage',
+];
+const VERSION = (
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** Runs the CLI with the resolve hook; returns the result and the packages it resolved. */
 async function withResolveLog(args: string[], env: Record<string, string> = {}) {
@@ -36,7 +46,7 @@ describe('start-up', () => {
     for (const heavy of HEAVY) expect(packages.has(heavy), heavy).toBe(false);
   });
 
-  it('--version and a command\'s --help load none of them either', async () => {
+  it("--version and a command's --help load none of them either", async () => {
     const version = await withResolveLog(['--version']);
     expect(version.result.code).toBe(0);
     expect(version.result.stdout.trim()).toBe(VERSION);
@@ -49,7 +59,9 @@ describe('start-up', () => {
   });
 
   it('the hook does see them when a command really runs (control)', async () => {
-    const { result, packages } = await withResolveLog(['run'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nowhere' });
+    const { result, packages } = await withResolveLog(['run'], {
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nowhere',
+    });
     expect(result.code).toBe(1);
     for (const loaded of ['zod', 'kysely', 'pg']) expect(packages.has(loaded), loaded).toBe(true);
   });
@@ -58,12 +70,21 @@ describe('start-up', () => {
     const result = await runCli([]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Usage: foodfleet-seed');
-    for (const command of ['run', 'migrate', 'history', 'show', 'make']) expect(result.stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
+    for (const command of ['run', 'migrate', 'history', 'show', 'make'])
+      expect(result.stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
   });
 
   it('--help lists the global options', async () => {
     const result = await runCli(['--help']);
-    for (const option of ['--config', '--json', '--log-format', '--database-url', '--schema', '--lock-timeout', '--seeders-dir']) {
+    for (const option of [
+      '--config',
+      '--json',
+      '--log-format',
+      '--database-url',
+      '--schema',
+      '--lock-timeout',
+      '--seeders-dir',
+    ]) {
       expect(result.stdout).toContain(option);
     }
   });

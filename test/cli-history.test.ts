@@ -1,7 +1,12 @@
 import { hostname, userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, runCli, type CliResult, type FreshDatabase } from './support/index.js';
-import type { ExecutionDocument, FailureDocument, HistoryDocument, RunDocument } from './support/documents.js';
+import type {
+  ExecutionDocument,
+  FailureDocument,
+  HistoryDocument,
+  RunDocument,
+} from './support/documents.js';
 import { pgEnv, tablesIn } from './support/seeded-rows.js';
 
 /** `history` and `show`: the recorded executions, newest first, with paging and the documented shape. */
@@ -53,7 +58,12 @@ describe('history', () => {
   });
 
   it('rejects a bad --limit with exit 2', async () => {
-    for (const args of [['--limit', '0'], ['--limit', '501'], ['--limit', 'many'], ['--skip', '-1']]) {
+    for (const args of [
+      ['--limit', '0'],
+      ['--limit', '501'],
+      ['--limit', 'many'],
+      ['--skip', '-1'],
+    ]) {
       const result = await cli(['history', ...args]);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr.length).toBeGreaterThan(0);
@@ -75,7 +85,8 @@ describe('history', () => {
     expect(result.json<HistoryDocument>()).toMatchObject({ items: [], total: 0 });
     const tables = await tablesIn(db, 'never_seeded');
     expect(tables).toContain('seeder_executions');
-    for (const table of ['permissions', 'roles', 'role_permissions', 'users', 'user_roles', 'sms_templates']) expect(tables).not.toContain(table);
+    for (const table of ['permissions', 'roles', 'role_permissions', 'users', 'user_roles', 'sms_templates'])
+      expect(tables).not.toContain(table);
 
     const text = await runCli(['history'], { env: pgEnv(db, 'never_seeded') });
     expect(text.stdout).toMatch(/No executions recorded yet/);
@@ -87,10 +98,28 @@ describe('show', () => {
     const result = await cli(['show', String(ids[0]), '--json']);
     expect(result.code, result.stderr).toBe(0);
     const execution = result.json<ExecutionDocument>();
-    for (const key of ['id', 'command', 'status', 'started_at', 'finished_at', 'duration_ms', 'triggered_by', 'source', 'options', 'results', 'error']) {
+    for (const key of [
+      'id',
+      'command',
+      'status',
+      'started_at',
+      'finished_at',
+      'duration_ms',
+      'triggered_by',
+      'source',
+      'options',
+      'results',
+      'error',
+    ]) {
       expect(execution, key).toHaveProperty(key);
     }
-    expect(execution).toMatchObject({ id: ids[0], command: 'run', status: 'completed', source: 'cli', error: null });
+    expect(execution).toMatchObject({
+      id: ids[0],
+      command: 'run',
+      status: 'completed',
+      source: 'cli',
+      error: null,
+    });
     expect(execution.triggered_by).toBe(`cli:${userInfo().username}@${hostname()}`);
     expect(execution.options).toEqual({ only: null, dry_run: false });
     expect(Date.parse(execution.started_at)).not.toBeNaN();
@@ -99,7 +128,12 @@ describe('show', () => {
     expect(typeof execution.duration_ms).toBe('number');
     expect(execution.duration_ms).toBeGreaterThanOrEqual(0);
     expect(execution.results?.total).toEqual({ created: 33, updated: 0, deleted: 0 });
-    expect(execution.results?.seeders.PermissionsSeeder).toMatchObject({ status: 'completed', created: 23, updated: 0, deleted: 0 });
+    expect(execution.results?.seeders.PermissionsSeeder).toMatchObject({
+      status: 'completed',
+      created: 23,
+      updated: 0,
+      deleted: 0,
+    });
 
     const only = (await cli(['show', String(ids[2]), '--json'])).json<ExecutionDocument>();
     expect(only.options).toEqual({ only: ['PermissionsSeeder'], dry_run: false });

@@ -1,7 +1,14 @@
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, runCli, type FreshDatabase } from './support/index.js';
-import { ANSI_ESCAPE, seederCounts, type ExecutionDocument, type FailureDocument, type HistoryDocument, type RunDocument } from './support/documents.js';
+import {
+  ANSI_ESCAPE,
+  seederCounts,
+  type ExecutionDocument,
+  type FailureDocument,
+  type HistoryDocument,
+  type RunDocument,
+} from './support/documents.js';
 import {
   DEFAULT_PASSWORD,
   EXPECTED_PERMISSIONS,
@@ -30,7 +37,11 @@ function run(args: string[], schema = 'public', env: Record<string, string | und
   return runCli(args, { env: pgEnv(db, schema, env) });
 }
 
-async function runJson(args: string[], schema = 'public', env: Record<string, string | undefined> = {}): Promise<RunDocument> {
+async function runJson(
+  args: string[],
+  schema = 'public',
+  env: Record<string, string | undefined> = {},
+): Promise<RunDocument> {
   const result = await run(['run', '--json', ...args], schema, env);
   expect(result.code, result.stderr).toBe(0);
   return result.json<RunDocument>();
@@ -48,7 +59,12 @@ describe('run: first and second run (public schema)', () => {
   it('creates 23 + 5 + 1 + 4 = 33 on an empty database, in dependency order', () => {
     expect(first.success).toBe(true);
     expect(Number.isInteger(first.execution_id)).toBe(true);
-    expect(Object.keys(first.results.seeders)).toEqual(['PermissionsSeeder', 'RolesSeeder', 'SuperAdminSeeder', 'SMSTemplatesSeeder']);
+    expect(Object.keys(first.results.seeders)).toEqual([
+      'PermissionsSeeder',
+      'RolesSeeder',
+      'SuperAdminSeeder',
+      'SMSTemplatesSeeder',
+    ]);
     expect(seederCounts(first)).toEqual(FIRST_RUN_COUNTS);
     for (const result of Object.values(first.results.seeders)) expect(result.status).toBe('completed');
     expect(first.results.total).toEqual({ created: 33, updated: 0, deleted: 0 });
@@ -63,9 +79,12 @@ describe('run: first and second run (public schema)', () => {
   });
 
   it('seeds the 23 permissions with resource:action names and descriptions', async () => {
-    const rows = await db.query<{ name: string; resource: string; action: string; description: string | null }>(
-      'select name, resource, action, description from permissions order by name',
-    );
+    const rows = await db.query<{
+      name: string;
+      resource: string;
+      action: string;
+      description: string | null;
+    }>('select name, resource, action, description from permissions order by name');
     expect(rows.map((r) => r.name)).toEqual(EXPECTED_PERMISSIONS);
     for (const row of rows) {
       expect(row.name).toBe(`${row.resource}:${row.action}`);
@@ -74,7 +93,9 @@ describe('run: first and second run (public schema)', () => {
   });
 
   it('seeds the five roles with exactly the permissions of the guide', async () => {
-    const roles = await db.query<{ name: string; is_system: boolean }>('select name, is_system from roles order by name');
+    const roles = await db.query<{ name: string; is_system: boolean }>(
+      'select name, is_system from roles order by name',
+    );
     expect(roles).toEqual([
       { name: 'admin', is_system: true },
       { name: 'customer', is_system: false },
@@ -111,7 +132,9 @@ describe('run: first and second run (public schema)', () => {
   });
 
   it('seeds the four SMS templates with {{placeholders}}', async () => {
-    const rows = await db.query<{ name: string; body: string }>('select name, body from sms_templates order by name');
+    const rows = await db.query<{ name: string; body: string }>(
+      'select name, body from sms_templates order by name',
+    );
     expect(rows.map((r) => r.name)).toEqual(EXPECTED_SMS_TEMPLATES);
     for (const row of rows) expect(row.body).toMatch(/\{\{\w+\}\}/);
   });
@@ -147,9 +170,15 @@ describe('run: keeping roles in sync (own schema)', () => {
     });
     expect(await rolePermissions(db, 'superadmin', schema)).toEqual(EXPECTED_ROLE_PERMISSIONS.superadmin);
     expect(await rolePermissions(db, 'admin', schema)).toEqual(EXPECTED_ROLE_PERMISSIONS.admin);
-    expect(await rolePermissions(db, 'restaurant_manager', schema)).toEqual(EXPECTED_ROLE_PERMISSIONS.restaurant_manager);
-    expect(await rolePermissions(db, 'customer', schema)).toEqual([...EXPECTED_ROLE_PERMISSIONS.customer!, 'files:read'].sort());
-    const [admin] = await db.query<{ description: string }>(`select description from ${schema}.roles where name = 'admin'`);
+    expect(await rolePermissions(db, 'restaurant_manager', schema)).toEqual(
+      EXPECTED_ROLE_PERMISSIONS.restaurant_manager,
+    );
+    expect(await rolePermissions(db, 'customer', schema)).toEqual(
+      [...EXPECTED_ROLE_PERMISSIONS.customer!, 'files:read'].sort(),
+    );
+    const [admin] = await db.query<{ description: string }>(
+      `select description from ${schema}.roles where name = 'admin'`,
+    );
     expect(admin?.description).not.toBe('edited by hand');
 
     const again = await runJson([], schema);
@@ -167,14 +196,18 @@ describe('run: keeping roles in sync (own schema)', () => {
     // superadmin, admin and restaurant_owner declare menus:delete.
     expect(next.results.seeders.RolesSeeder).toMatchObject({ created: 0, updated: 3, deleted: 0 });
     expect(await rolePermissions(db, 'superadmin', schema)).toEqual(EXPECTED_PERMISSIONS);
-    expect(await rolePermissions(db, 'restaurant_owner', schema)).toEqual(EXPECTED_ROLE_PERMISSIONS.restaurant_owner);
+    expect(await rolePermissions(db, 'restaurant_owner', schema)).toEqual(
+      EXPECTED_ROLE_PERMISSIONS.restaurant_owner,
+    );
   });
 
   it('restores a permission whose description drifted, counting it as updated', async () => {
     await db.query(`update ${schema}.permissions set description = 'hand-edited' where name = 'files:read'`);
     const next = await runJson([], schema);
     expect(next.results.seeders.PermissionsSeeder).toMatchObject({ created: 0, updated: 1, deleted: 0 });
-    const [row] = await db.query<{ description: string }>(`select description from ${schema}.permissions where name = 'files:read'`);
+    const [row] = await db.query<{ description: string }>(
+      `select description from ${schema}.permissions where name = 'files:read'`,
+    );
     expect(row?.description).not.toBe('hand-edited');
   });
 
@@ -183,7 +216,9 @@ describe('run: keeping roles in sync (own schema)', () => {
     await db.query(`delete from ${schema}.sms_templates where name = 'order_delivered'`);
     const next = await runJson([], schema);
     expect(next.results.seeders.SMSTemplatesSeeder).toMatchObject({ created: 1, updated: 0, deleted: 0 });
-    const rows = await db.query<{ name: string; body: string }>(`select name, body from ${schema}.sms_templates order by name`);
+    const rows = await db.query<{ name: string; body: string }>(
+      `select name, body from ${schema}.sms_templates order by name`,
+    );
     expect(rows.map((r) => r.name)).toEqual(EXPECTED_SMS_TEMPLATES);
     expect(rows.find((r) => r.name === '2fa_code')?.body).toBe('Custom: {{code}}');
   });
@@ -226,10 +261,20 @@ describe('run --only (own schema)', () => {
   it('runs the named seeders plus what they depend on, nothing else', async () => {
     const roles = await runJson(['--only', 'RolesSeeder'], schema);
     expect(seederCounts(roles)).toEqual({ PermissionsSeeder: [23, 0, 0], RolesSeeder: [5, 0, 0] });
-    expect(await rowCounts(db, schema)).toMatchObject({ permissions: 23, roles: 5, users: 0, sms_templates: 0 });
+    expect(await rowCounts(db, schema)).toMatchObject({
+      permissions: 23,
+      roles: 5,
+      users: 0,
+      sms_templates: 0,
+    });
 
     const two = await runJson(['--only', 'SMSTemplatesSeeder,SuperAdminSeeder'], schema);
-    expect(Object.keys(two.results.seeders)).toEqual(['PermissionsSeeder', 'RolesSeeder', 'SuperAdminSeeder', 'SMSTemplatesSeeder']);
+    expect(Object.keys(two.results.seeders)).toEqual([
+      'PermissionsSeeder',
+      'RolesSeeder',
+      'SuperAdminSeeder',
+      'SMSTemplatesSeeder',
+    ]);
     expect(seederCounts(two)).toEqual({
       PermissionsSeeder: [0, 0, 0],
       RolesSeeder: [0, 0, 0],
@@ -305,7 +350,10 @@ describe('run output', () => {
   it('SEED_LOG_FORMAT=json does the same from the environment', async () => {
     const result = await run(['run'], schema, { SEED_LOG_FORMAT: 'json' });
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string });
+    const events = result.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event: string });
     expect(events.filter((e) => e.event === 'seeder_completed')).toHaveLength(4);
   });
 
@@ -318,7 +366,10 @@ describe('run output', () => {
     expect(result.stdout).not.toMatch(ANSI_ESCAPE);
     expect(result.stderr).not.toMatch(ANSI_ESCAPE);
 
-    const failed = await run(['run', '--only', 'Nope'], schema, { NO_COLOR: undefined, TERM: 'xterm-256color' });
+    const failed = await run(['run', '--only', 'Nope'], schema, {
+      NO_COLOR: undefined,
+      TERM: 'xterm-256color',
+    });
     expect(failed.code).toBe(2);
     expect(failed.stderr).not.toMatch(ANSI_ESCAPE);
   });
@@ -334,14 +385,44 @@ describe('migrate (own schema)', () => {
     expect(applied.success).toBe(true);
     expect(applied.applied.length).toBeGreaterThan(0);
     const tables = await tablesIn(db, schema);
-    for (const table of ['permissions', 'roles', 'role_permissions', 'users', 'user_roles', 'sms_templates', 'seeder_executions']) {
+    for (const table of [
+      'permissions',
+      'roles',
+      'role_permissions',
+      'users',
+      'user_roles',
+      'sms_templates',
+      'seeder_executions',
+    ]) {
       expect(tables).toContain(table);
     }
     const columns = async (table: string) =>
-      (await db.query<{ name: string }>('select column_name as name from information_schema.columns where table_schema = $1 and table_name = $2', [schema, table])).map((c) => c.name);
-    expect(await columns('users')).toEqual(expect.arrayContaining(['id', 'email', 'username', 'full_name', 'password_hash', 'is_active', 'is_verified', 'token_version', 'created_at', 'updated_at']));
-    expect(await columns('roles')).toEqual(expect.arrayContaining(['id', 'name', 'description', 'is_system']));
-    expect(await columns('permissions')).toEqual(expect.arrayContaining(['id', 'name', 'resource', 'action', 'description']));
+      (
+        await db.query<{ name: string }>(
+          'select column_name as name from information_schema.columns where table_schema = $1 and table_name = $2',
+          [schema, table],
+        )
+      ).map((c) => c.name);
+    expect(await columns('users')).toEqual(
+      expect.arrayContaining([
+        'id',
+        'email',
+        'username',
+        'full_name',
+        'password_hash',
+        'is_active',
+        'is_verified',
+        'token_version',
+        'created_at',
+        'updated_at',
+      ]),
+    );
+    expect(await columns('roles')).toEqual(
+      expect.arrayContaining(['id', 'name', 'description', 'is_system']),
+    );
+    expect(await columns('permissions')).toEqual(
+      expect.arrayContaining(['id', 'name', 'resource', 'action', 'description']),
+    );
     expect(await rowCounts(db, schema)).toMatchObject({ permissions: 0, users: 0 });
 
     const again = await run(['migrate', '--json'], schema);

@@ -20,12 +20,18 @@ afterAll(async () => {
   await db?.close();
 });
 
-function run(args: string[], schema: string, env: Record<string, string | undefined> = {}): Promise<CliResult> {
+function run(
+  args: string[],
+  schema: string,
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
   return runCli(args, { env: pgEnv(db, schema, env) });
 }
 
 async function passwordHash(schema: string): Promise<string> {
-  const [row] = await db.query<{ password_hash: string }>(`select password_hash from ${schema}.users where email = 'admin@foodfleet.com'`);
+  const [row] = await db.query<{ password_hash: string }>(
+    `select password_hash from ${schema}.users where email = 'admin@foodfleet.com'`,
+  );
   if (!row) throw new Error(`no super-admin in schema ${schema}`);
   return row.password_hash;
 }
@@ -75,11 +81,19 @@ describe('a configured password (SEED_SUPERADMIN_PASSWORD)', () => {
 
   it('never changes an existing password on a re-run, whatever is configured now', async () => {
     const other = bcrypt.hashSync('Changed-By-The-App-1', 4);
-    await db.query(`update ${schema}.users set password_hash = $1 where email = 'admin@foodfleet.com'`, [other]);
+    await db.query(`update ${schema}.users set password_hash = $1 where email = 'admin@foodfleet.com'`, [
+      other,
+    ]);
 
-    const withOther = await run(['run', '--json'], schema, { SEED_SUPERADMIN_PASSWORD: 'A-Different-Password-9' });
+    const withOther = await run(['run', '--json'], schema, {
+      SEED_SUPERADMIN_PASSWORD: 'A-Different-Password-9',
+    });
     expect(withOther.code, withOther.stderr).toBe(0);
-    expect(withOther.json<RunDocument>().results.seeders.SuperAdminSeeder).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect(withOther.json<RunDocument>().results.seeders.SuperAdminSeeder).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+    });
     expect(await passwordHash(schema)).toBe(other);
 
     const withNone = await run(['run', '--json'], schema);
@@ -161,7 +175,10 @@ describe('NODE_ENV=production', () => {
   });
 
   it('creates the account when a password is configured, and later production runs proceed without one', async () => {
-    const created = await run(['run', '--json'], schema, { ...production, SEED_SUPERADMIN_PASSWORD: 'Prod-Password-2024!' });
+    const created = await run(['run', '--json'], schema, {
+      ...production,
+      SEED_SUPERADMIN_PASSWORD: 'Prod-Password-2024!',
+    });
     expect(created.code, created.stderr).toBe(0);
     const doc = created.json<RunDocument>();
     expect(doc.results.total).toEqual({ created: 33, updated: 0, deleted: 0 });
@@ -196,14 +213,21 @@ describe('SEED_SUPERADMIN_EMAIL', () => {
     const schema = 'email';
     const result = await run(['run', '--json'], schema, { SEED_SUPERADMIN_EMAIL: 'ops@example.org' });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.json<RunDocument>().results.seeders.SuperAdminSeeder).toMatchObject({ created: FIRST_RUN_COUNTS.SuperAdminSeeder[0] });
-    const users = await db.query<{ email: string; username: string }>(`select email, username from ${schema}.users`);
+    expect(result.json<RunDocument>().results.seeders.SuperAdminSeeder).toMatchObject({
+      created: FIRST_RUN_COUNTS.SuperAdminSeeder[0],
+    });
+    const users = await db.query<{ email: string; username: string }>(
+      `select email, username from ${schema}.users`,
+    );
     expect(users).toEqual([{ email: 'ops@example.org', username: 'superadmin' }]);
   });
 
   it('changed after the account exists: a clear message, not a raw duplicate-key error', async () => {
     const schema = 'email';
-    const result = await run(['run'], schema, { SEED_SUPERADMIN_EMAIL: 'new-ops@example.org', SEED_SUPERADMIN_PASSWORD: 'Another-Long-Pass-1' });
+    const result = await run(['run'], schema, {
+      SEED_SUPERADMIN_EMAIL: 'new-ops@example.org',
+      SEED_SUPERADMIN_PASSWORD: 'Another-Long-Pass-1',
+    });
     const output = result.stdout + result.stderr;
     expect(output).not.toMatch(/duplicate key value/);
     expect(output).toContain('SEED_SUPERADMIN_EMAIL');

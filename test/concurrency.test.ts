@@ -1,7 +1,19 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, runCli, startCli, tempDir, type CliProcess, type FreshDatabase } from './support/index.js';
-import type { ExecutionDocument, FailureDocument, HistoryDocument, RunDocument } from './support/documents.js';
+import {
+  freshDatabase,
+  runCli,
+  startCli,
+  tempDir,
+  type CliProcess,
+  type FreshDatabase,
+} from './support/index.js';
+import type {
+  ExecutionDocument,
+  FailureDocument,
+  HistoryDocument,
+  RunDocument,
+} from './support/documents.js';
 import { pgEnv, rowCounts } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
 
@@ -19,7 +31,14 @@ afterAll(async () => {
   await db?.close();
 });
 
-const SEEDED = { permissions: 23, roles: 5, role_permissions: 23 + 18 + 9 + 5 + 2, users: 1, user_roles: 1, sms_templates: 4 };
+const SEEDED = {
+  permissions: 23,
+  roles: 5,
+  role_permissions: 23 + 18 + 9 + 5 + 2,
+  users: 1,
+  user_roles: 1,
+  sms_templates: 4,
+};
 const EMPTY = { permissions: 0, roles: 0, role_permissions: 0, users: 0, user_roles: 0, sms_templates: 0 };
 
 /** A run whose SlowSeeder sleeps `seconds` after the built-ins (JavaScript sleep unless mode 'sql'). */
@@ -34,7 +53,10 @@ async function slowSeederStarted(cli: CliProcess): Promise<number> {
 }
 
 async function executionStatus(schema: string, id: number): Promise<string | undefined> {
-  const [row] = await db.query<{ status: string }>(`select status from ${schema}.seeder_executions where id = $1`, [id]);
+  const [row] = await db.query<{ status: string }>(
+    `select status from ${schema}.seeder_executions where id = $1`,
+    [id],
+  );
   return row?.status;
 }
 
@@ -48,7 +70,9 @@ describe('two runs on the same PostgreSQL database', () => {
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.code, ra.stderr).toBe(0);
     expect(rb.code, rb.stderr).toBe(0);
-    const runs = [ra.json<RunDocument>(), rb.json<RunDocument>()].sort((x, y) => y.results.total.created - x.results.total.created);
+    const runs = [ra.json<RunDocument>(), rb.json<RunDocument>()].sort(
+      (x, y) => y.results.total.created - x.results.total.created,
+    );
     expect(runs.map((r) => r.results.total)).toEqual([
       { created: 33, updated: 0, deleted: 0 },
       { created: 0, updated: 0, deleted: 0 },
@@ -89,7 +113,9 @@ describe('two runs on the same PostgreSQL database', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(await executionStatus(schema, holderId)).toBe('completed');
     // The refused runs are recorded as failed.
-    const refused = (await runCli(['show', String(failure.execution_id), '--json'], { env: pgEnv(db, schema) })).json<ExecutionDocument>();
+    const refused = (
+      await runCli(['show', String(failure.execution_id), '--json'], { env: pgEnv(db, schema) })
+    ).json<ExecutionDocument>();
     expect(refused.status).toBe('failed');
     expect(refused.error?.message).toContain(`#${holderId}`);
   });
@@ -103,7 +129,9 @@ describe('two runs on the same PostgreSQL database', () => {
       expect(result.code, result.stderr).toBe(3);
       expect(result.json<FailureDocument>().error.message).toMatch(/lock/i);
       // Another schema is another lock.
-      const other = await runCli(['run', '--json', '--lock-timeout', '1', '--only', 'PermissionsSeeder'], { env: pgEnv(db, 'together_other') });
+      const other = await runCli(['run', '--json', '--lock-timeout', '1', '--only', 'PermissionsSeeder'], {
+        env: pgEnv(db, 'together_other'),
+      });
       expect(other.code, other.stderr).toBe(0);
       // migrate takes the same lock, and gives up as promptly (no idle connection keeps the process alive).
       const migrateStarted = Date.now();
@@ -131,7 +159,14 @@ describe('the lock comes first', () => {
     } finally {
       await client.end();
     }
-    expect(await rowCounts(db, schema)).toEqual({ permissions: null, roles: null, role_permissions: null, users: null, user_roles: null, sms_templates: null });
+    expect(await rowCounts(db, schema)).toEqual({
+      permissions: null,
+      roles: null,
+      role_permissions: null,
+      users: null,
+      user_roles: null,
+      sms_templates: null,
+    });
     const [execution] = await db.query<{ status: string }>(`select status from ${schema}.seeder_executions`);
     expect(execution?.status).toBe('failed');
   });
@@ -185,7 +220,9 @@ describe('a run killed mid-way (SIGKILL)', () => {
     expect(next.code, next.stderr).toBe(0);
     expect(next.json<RunDocument>().results.total).toEqual({ created: 33, updated: 0, deleted: 0 });
 
-    const shown = (await runCli(['show', String(victimId), '--json'], { env: pgEnv(db, schema) })).json<ExecutionDocument>();
+    const shown = (
+      await runCli(['show', String(victimId), '--json'], { env: pgEnv(db, schema) })
+    ).json<ExecutionDocument>();
     expect(shown.status).toBe('failed');
     expect(shown.error?.message).toMatch(/interrupted/);
     expect(shown.finished_at).not.toBeNull();
@@ -212,7 +249,9 @@ describe('Ctrl-C / SIGTERM during a run', () => {
 
     expect(await rowCounts(db, schema)).toEqual(EMPTY);
     expect(await db.query(`select * from ${schema}.slow_marks`)).toEqual([]);
-    const shown = (await runCli(['show', String(id), '--json'], { env: pgEnv(db, schema) })).json<ExecutionDocument>();
+    const shown = (
+      await runCli(['show', String(id), '--json'], { env: pgEnv(db, schema) })
+    ).json<ExecutionDocument>();
     expect(shown.status).toBe('failed');
     expect(shown.error?.message).toMatch(/cancelled/i);
     // The lock was released.
@@ -227,11 +266,17 @@ describe('Ctrl-C / SIGTERM during a run', () => {
     const id = await slowSeederStarted(cli);
     const result = await cli.kill('SIGTERM');
     expect(result.code, result.stderr).toBe(130);
-    const events = result.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = result.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events.find((e) => e.event === 'error')).toMatchObject({ code: 'CANCELLED', execution_id: id });
     expect(await rowCounts(db, schema)).toEqual(EMPTY);
     expect(await executionStatus(schema, id)).toBe('failed');
-    const [row] = await db.query<{ error_message: string }>(`select error_message from ${schema}.seeder_executions where id = $1`, [id]);
+    const [row] = await db.query<{ error_message: string }>(
+      `select error_message from ${schema}.seeder_executions where id = $1`,
+      [id],
+    );
     expect(row?.error_message).toMatch(/cancelled/i);
   });
 });
@@ -243,8 +288,15 @@ describe('two processes on the same embedded data directory', () => {
     const holder = startCli(['run', '--json', '--log-format', 'json'], { cwd, env, timeoutMs: 120_000 });
     await slowSeederStarted(holder);
 
-    const patient = startCli(['run', '--json'], { cwd, env: { SEED_SEEDERS_DIR: env.SEED_SEEDERS_DIR }, timeoutMs: 120_000 });
-    const impatient = await runCli(['run', '--json', '--lock-timeout', '1'], { cwd, env: { SEED_SEEDERS_DIR: env.SEED_SEEDERS_DIR } });
+    const patient = startCli(['run', '--json'], {
+      cwd,
+      env: { SEED_SEEDERS_DIR: env.SEED_SEEDERS_DIR },
+      timeoutMs: 120_000,
+    });
+    const impatient = await runCli(['run', '--json', '--lock-timeout', '1'], {
+      cwd,
+      env: { SEED_SEEDERS_DIR: env.SEED_SEEDERS_DIR },
+    });
     expect(impatient.code, impatient.stderr).toBe(3);
     const failure = impatient.json<FailureDocument>();
     expect(failure.error.code).toBe('LOCKED');
@@ -260,7 +312,10 @@ describe('two processes on the same embedded data directory', () => {
     // The data directory still opens and holds exactly one copy of everything.
     const history = await runCli(['history', '--json'], { cwd });
     expect(history.code, history.stderr).toBe(0);
-    expect(history.json<HistoryDocument>().items.map((item) => item.status)).toEqual(['completed', 'completed']);
+    expect(history.json<HistoryDocument>().items.map((item) => item.status)).toEqual([
+      'completed',
+      'completed',
+    ]);
     const { PGlite } = await import('@electric-sql/pglite');
     const pglite = await PGlite.create(`${cwd}/.foodfleet-seed/db`);
     try {

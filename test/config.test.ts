@@ -2,7 +2,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, runCli, tempDir, type CliResult, type FreshDatabase } from './support/index.js';
-import type { ExecutionDocument, FailureDocument, HistoryDocument, RunDocument } from './support/documents.js';
+import type {
+  ExecutionDocument,
+  FailureDocument,
+  HistoryDocument,
+  RunDocument,
+} from './support/documents.js';
 import { tablesIn } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
 
@@ -23,12 +28,18 @@ afterAll(async () => {
 /** A working directory holding `seedrc.json` with the given content (a string is written as is). */
 function withConfig(content: unknown, file = 'seedrc.json'): string {
   const cwd = tempDir();
-  writeFileSync(path.join(cwd, file), typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  writeFileSync(
+    path.join(cwd, file),
+    typeof content === 'string' ? content : JSON.stringify(content, null, 2),
+  );
   return cwd;
 }
 
 /** Runs `run --json` expecting a configuration error; checks the document and that the database was not touched. */
-async function configError(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<{ message: string; text: CliResult }> {
+async function configError(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<{ message: string; text: CliResult }> {
   const env = { DATABASE_URL: db.url, ...opts.env };
   const json = await runCli([...args, '--json'], { cwd: opts.cwd, env });
   expect(json.code, json.stdout + json.stderr).toBe(2);
@@ -74,7 +85,10 @@ describe('configuration errors: exit 2, every problem with its path, nothing tou
   });
 
   it('rejects database.url "nope" (file), DATABASE_URL (env) and --database-url (flag)', async () => {
-    const fromFile = await configError(['run'], { cwd: withConfig({ database: { url: 'nope' } }), env: { DATABASE_URL: undefined } });
+    const fromFile = await configError(['run'], {
+      cwd: withConfig({ database: { url: 'nope' } }),
+      env: { DATABASE_URL: undefined },
+    });
     expect(fromFile.message).toMatch(/database\.url: /);
     const fromEnv = await configError(['run'], { env: { DATABASE_URL: 'mysql://root@localhost/db' } });
     expect(fromEnv.message).toMatch(/database\.url: /);
@@ -84,7 +98,9 @@ describe('configuration errors: exit 2, every problem with its path, nothing tou
   });
 
   it('reports invalid JSON in seedrc.json', async () => {
-    const { message } = await configError(['run'], { cwd: withConfig('{ "database": { "url": "postgres://a@b/c", } ') });
+    const { message } = await configError(['run'], {
+      cwd: withConfig('{ "database": { "url": "postgres://a@b/c", } '),
+    });
     expect(message).toMatch(/not valid JSON/);
     expect(message).toContain('seedrc.json');
   });
@@ -150,8 +166,13 @@ describe('configuration errors: exit 2, every problem with its path, nothing tou
 
 describe('configuration precedence: file < environment < flags', () => {
   it('environment overrides the file and flags override both', async () => {
-    const cwd = withConfig({ database: { url: 'postgres://nobody@127.0.0.1:1/nowhere', schema: 'from_file' } });
-    const fromEnv = await runCli(['run', '--json', '--only', 'PermissionsSeeder'], { cwd, env: { DATABASE_URL: db.url } });
+    const cwd = withConfig({
+      database: { url: 'postgres://nobody@127.0.0.1:1/nowhere', schema: 'from_file' },
+    });
+    const fromEnv = await runCli(['run', '--json', '--only', 'PermissionsSeeder'], {
+      cwd,
+      env: { DATABASE_URL: db.url },
+    });
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
     expect(await tablesIn(db, 'from_file')).toContain('permissions');
 
@@ -181,7 +202,13 @@ describe('secrets are masked', () => {
 
   it('a DATABASE_URL password never appears when the server is unreachable', async () => {
     const url = `postgres://seeduser:${encodeURIComponent(password)}@127.0.0.1:1/foodfleet`;
-    for (const args of [['run'], ['run', '--json'], ['run', '--log-format', 'json'], ['history'], ['migrate', '--json']]) {
+    for (const args of [
+      ['run'],
+      ['run', '--json'],
+      ['run', '--log-format', 'json'],
+      ['history'],
+      ['migrate', '--json'],
+    ]) {
       const result = await runCli(args, { env: { DATABASE_URL: url } });
       expect(result.code, args.join(' ')).toBe(1);
       const output = result.stdout + result.stderr;
@@ -207,7 +234,12 @@ describe('secrets are masked', () => {
   it('secrets quoted in a seeder error are masked in every output, and show --json', async () => {
     const { url, secret } = urlWithPassword();
     const adminPassword = 'Super-Admin-Secret-99';
-    const env = { DATABASE_URL: url, DATABASE_SCHEMA: 'leaky', SEED_SUPERADMIN_PASSWORD: adminPassword, SEED_SEEDERS_DIR: seedersDir('leaky-seeder.ts') };
+    const env = {
+      DATABASE_URL: url,
+      DATABASE_SCHEMA: 'leaky',
+      SEED_SUPERADMIN_PASSWORD: adminPassword,
+      SEED_SEEDERS_DIR: seedersDir('leaky-seeder.ts'),
+    };
     const outputs: CliResult[] = [];
     for (const args of [['run'], ['run', '--json'], ['run', '--log-format', 'json']]) {
       const result = await runCli(args, { env });

@@ -47,7 +47,12 @@ describe('test infrastructure', () => {
     let pages = 0;
     do {
       const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket.name, Prefix: 'backups/', MaxKeys: 1, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket.name,
+          Prefix: 'backups/',
+          MaxKeys: 1,
+          ContinuationToken: token,
+        }),
       );
       keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
       token = page.NextContinuationToken;

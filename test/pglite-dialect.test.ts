@@ -63,7 +63,11 @@ describe('PGliteDialect', () => {
     const returned = await db.insertInto('item').values({ name: 'c' }).returning(['id', 'name']).execute();
     expect(returned).toEqual([{ id: 3, name: 'c' }]);
 
-    const updated = await db.updateTable('item').set({ name: 'z' }).where('name', '=', 'a').executeTakeFirstOrThrow();
+    const updated = await db
+      .updateTable('item')
+      .set({ name: 'z' })
+      .where('name', '=', 'a')
+      .executeTakeFirstOrThrow();
     expect(updated.numUpdatedRows).toBe(1n);
 
     const deleted = await db.deleteFrom('item').where('name', 'in', ['b', 'nope']).executeTakeFirstOrThrow();
@@ -147,7 +151,10 @@ describe('PGliteDialect', () => {
           .selectFrom('item')
           .select((eb) => eb.fn.countAll<string>().as('count'))
           .executeTakeFirstOrThrow();
-        await trx.insertInto('item').values({ name: `${label}-${count}` }).execute();
+        await trx
+          .insertInto('item')
+          .values({ name: `${label}-${count}` })
+          .execute();
         await trx.selectFrom('item').selectAll().execute();
         events.push(`${label}:end`);
       });
@@ -176,10 +183,13 @@ describe('PGliteDialect', () => {
     await trx.insertInto('item').values({ name: 'lost' }).execute();
     await expect(sql`select 1 / 0`.execute(trx)).rejects.toMatchObject({ code: '22012' });
 
-    const commitError = await trx.commit().execute().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const commitError = await trx
+      .commit()
+      .execute()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(isAbortedTransactionError(commitError)).toBe(true);
     expect(trx.isRolledBack).toBe(true);
 
@@ -207,10 +217,21 @@ describe('PGliteDialect', () => {
     const level = await db
       .transaction()
       .setIsolationLevel('serializable')
-      .execute(async (trx) => (await sql<{ level: string }>`select current_setting('transaction_isolation') as level`.execute(trx)).rows[0]?.level);
+      .execute(
+        async (trx) =>
+          (
+            await sql<{ level: string }>`select current_setting('transaction_isolation') as level`.execute(
+              trx,
+            )
+          ).rows[0]?.level,
+      );
     expect(level).toBe('serializable');
 
-    const controlled = await db.startTransaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute();
+    const controlled = await db
+      .startTransaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute();
     const { rows } = await sql<{ level: string; ro: string }>`
       select current_setting('transaction_isolation') as level,
              current_setting('transaction_read_only') as ro`.execute(controlled);
@@ -229,11 +250,16 @@ describe('PGliteDialect', () => {
 
     // PostgreSQL has no 'snapshot' level: beginning fails, and the connection is released.
     await expect(
-      db.transaction().setIsolationLevel('snapshot').execute(async () => 'never'),
+      db
+        .transaction()
+        .setIsolationLevel('snapshot')
+        .execute(async () => 'never'),
     ).rejects.toMatchObject({ code: '42601' });
 
     // Outside a transaction the session defaults are untouched.
-    const after = await sql<{ level: string }>`select current_setting('transaction_isolation') as level`.execute(db);
+    const after = await sql<{
+      level: string;
+    }>`select current_setting('transaction_isolation') as level`.execute(db);
     expect(after.rows[0]?.level).toBe('read committed');
     expect(await names()).toEqual([]);
   });

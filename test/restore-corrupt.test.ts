@@ -2,7 +2,14 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
-import { createBucket, freshDatabase, runCli, tempDir, type CliResult, type FreshDatabase } from './support/index.js';
+import {
+  createBucket,
+  freshDatabase,
+  runCli,
+  tempDir,
+  type CliResult,
+  type FreshDatabase,
+} from './support/index.js';
 import { canonicalDump, type CanonicalDump } from './support/canonical-dump.js';
 import {
   craftedKey,
@@ -87,7 +94,11 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
     const key = craftedKey(next++);
     const doc = realDocument();
     // Manifest recomputed for the cut object, so the gzip layer itself must notice.
-    await storeBackup(location, key, realObject.subarray(0, Math.floor(realObject.length / 2)), { execution_id: doc.metadata.execution_id, tables: counts(doc), uncompressed_size: realPlainSize });
+    await storeBackup(location, key, realObject.subarray(0, Math.floor(realObject.length / 2)), {
+      execution_id: doc.metadata.execution_id,
+      tables: counts(doc),
+      uncompressed_size: realPlainSize,
+    });
     const { document } = await restore(key);
     expect(document.error.code).toBe('BACKUP_INVALID');
     expect(document.error.message).toMatch(/truncated|ends early/);
@@ -100,7 +111,9 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
     const at = Math.floor(damaged.length / 2);
     damaged[at] = (damaged[at] as number) ^ 0xff;
     // The original manifest (only the key moved): the object no longer matches it.
-    const manifest = JSON.parse((await readObject(location, `${realKey}.manifest.json`)).toString('utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(
+      (await readObject(location, `${realKey}.manifest.json`)).toString('utf8'),
+    ) as Record<string, unknown>;
     await writeObject(location, key, damaged);
     await writeObject(location, `${key}.manifest.json`, JSON.stringify({ ...manifest, key }));
     const { document } = await restore(key);
@@ -112,7 +125,13 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
   it('refuses an object whose SHA-256 differs from its manifest (checked before COMMIT)', async () => {
     const key = craftedKey(next++);
     const doc = realDocument();
-    await storeBackup(location, key, realObject, { execution_id: doc.metadata.execution_id, tables: counts(doc), uncompressed_size: realPlainSize }, { sha256: '0'.repeat(64) });
+    await storeBackup(
+      location,
+      key,
+      realObject,
+      { execution_id: doc.metadata.execution_id, tables: counts(doc), uncompressed_size: realPlainSize },
+      { sha256: '0'.repeat(64) },
+    );
     const { document } = await restore(key);
     expect(document.error.code).toBe('BACKUP_INVALID');
     expect(document.error.message).toMatch(/SHA-256/);
@@ -134,7 +153,9 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
   it('refuses a document without its metadata entry', async () => {
     const key = craftedKey(next++);
     const doc = realDocument();
-    const text = `{${Object.entries(doc.tables).map(([name, rows]) => `${JSON.stringify(name)}:${JSON.stringify(rows)}`).join(',')}}`;
+    const text = `{${Object.entries(doc.tables)
+      .map(([name, rows]) => `${JSON.stringify(name)}:${JSON.stringify(rows)}`)
+      .join(',')}}`;
     await storeDocumentText(location, key, text, counts(doc), doc.metadata.execution_id);
     const { document } = await restore(key);
     expect(document.error.code).toBe('BACKUP_INVALID');
@@ -158,7 +179,10 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
   it('refuses an unknown table, naming it', async () => {
     const key = craftedKey(next++);
     const doc = realDocument();
-    doc.metadata.tables.push({ name: 'ghosts', columns: [{ name: 'id', type: 'integer', not_null: true, has_default: false }] });
+    doc.metadata.tables.push({
+      name: 'ghosts',
+      columns: [{ name: 'id', type: 'integer', not_null: true, has_default: false }],
+    });
     doc.tables.ghosts = [{ id: '1' }];
     await storeDocument(location, key, doc);
     const { document } = await restore(key);
@@ -171,7 +195,9 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
   it('refuses an unknown column, naming it', async () => {
     const key = craftedKey(next++);
     const doc = realDocument();
-    doc.metadata.tables.find((t) => t.name === 'users')?.columns.push({ name: 'nickname', type: 'text', not_null: false, has_default: false });
+    doc.metadata.tables
+      .find((t) => t.name === 'users')
+      ?.columns.push({ name: 'nickname', type: 'text', not_null: false, has_default: false });
     for (const row of doc.tables.users ?? []) row.nickname = 'bob';
     await storeDocument(location, key, doc);
     const { document } = await restore(key);
@@ -200,14 +226,19 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
     await storeDocument(location, key, doc);
     const { document } = await restore(key);
     expect(document.error.code).toBe('BACKUP_INVALID');
-    expect(document.error.message).toMatch(/values must be PostgreSQL text in a JSON string or null, found the number 1/);
+    expect(document.error.message).toMatch(
+      /values must be PostgreSQL text in a JSON string or null, found the number 1/,
+    );
     expect(await dump()).toEqual(before);
   });
 
   it('never splices hostile identifiers into SQL: table, column and sequence names', async () => {
     const tableKey = craftedKey(next++);
     const doc = realDocument();
-    doc.metadata.tables.push({ name: HOSTILE, columns: [{ name: 'id', type: 'integer', not_null: true, has_default: false }] });
+    doc.metadata.tables.push({
+      name: HOSTILE,
+      columns: [{ name: 'id', type: 'integer', not_null: true, has_default: false }],
+    });
     doc.tables[HOSTILE] = [{ id: '1' }];
     await storeDocument(location, tableKey, doc);
     const table = await restore(tableKey);
@@ -215,7 +246,14 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
 
     const columnKey = craftedKey(next++);
     const doc2 = realDocument();
-    doc2.metadata.tables.find((t) => t.name === 'roles')?.columns.push({ name: `id"; DROP TABLE roles; --`, type: 'integer', not_null: false, has_default: false });
+    doc2.metadata.tables
+      .find((t) => t.name === 'roles')
+      ?.columns.push({
+        name: `id"; DROP TABLE roles; --`,
+        type: 'integer',
+        not_null: false,
+        has_default: false,
+      });
     for (const row of doc2.tables.roles ?? []) row[`id"; DROP TABLE roles; --`] = null;
     await storeDocument(location, columnKey, doc2);
     const column = await restore(columnKey);
@@ -223,12 +261,20 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
 
     const sequenceKey = craftedKey(next++);
     const doc3 = realDocument();
-    (doc3.metadata.sequences as unknown[]).push({ name: `public.x; DROP TABLE roles; --`, table: null, column: null, last_value: '1', is_called: true });
+    (doc3.metadata.sequences as unknown[]).push({
+      name: `public.x; DROP TABLE roles; --`,
+      table: null,
+      column: null,
+      last_value: '1',
+      is_called: true,
+    });
     await storeDocument(location, sequenceKey, doc3);
     const sequence = await restore(sequenceKey);
     expect(sequence.document.error.message).toContain('does not exist in the live schema');
 
-    const [roles] = await db.query<{ present: boolean }>(`select to_regclass('public.roles') is not null as present`);
+    const [roles] = await db.query<{ present: boolean }>(
+      `select to_regclass('public.roles') is not null as present`,
+    );
     expect(roles?.present).toBe(true);
     expect(await dump()).toEqual(before);
   });
@@ -239,11 +285,17 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
     const head = `{"__foodfleet_seed__":${JSON.stringify(doc.metadata)},"roles":[`;
     // 512 MiB of JSON whitespace behind a valid start: a few hundred KiB of gzip.
     const object = await gzipRepeated(head, Buffer.alloc(1024 * 1024, 0x20), 512, ']}');
-    await storeBackup(location, key, object, { execution_id: doc.metadata.execution_id, tables: counts(doc), uncompressed_size: head.length + 64 * 1024 });
+    await storeBackup(location, key, object, {
+      execution_id: doc.metadata.execution_id,
+      tables: counts(doc),
+      uncompressed_size: head.length + 64 * 1024,
+    });
     const started = Date.now();
     const { document } = await restore(key);
     expect(document.error.code).toBe('BACKUP_INVALID');
-    expect(document.error.message).toMatch(/decompresses to more than the \d+ bytes its manifest records; decompression was stopped/);
+    expect(document.error.message).toMatch(
+      /decompresses to more than the \d+ bytes its manifest records; decompression was stopped/,
+    );
     // Inflating 512 MiB would take far longer than stopping at the cap does.
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(await dump()).toEqual(before);
@@ -280,7 +332,9 @@ describe('corrupted backups on the embedded database + local folder', () => {
   const dump = async (): Promise<CanonicalDump> => {
     const pglite = await PGlite.create(path.join(cwd, '.foodfleet-seed', 'db'));
     try {
-      return await canonicalDump(async (sql, params) => (await pglite.query<Record<string, unknown>>(sql, params)).rows);
+      return await canonicalDump(
+        async (sql, params) => (await pglite.query<Record<string, unknown>>(sql, params)).rows,
+      );
     } finally {
       await pglite.close();
     }
@@ -319,7 +373,11 @@ describe('corrupted backups on the embedded database + local folder', () => {
   it('refuses a truncated object', async () => {
     const key = craftedKey(next++);
     const doc = parseDocument(realObject);
-    await storeBackup(location, key, realObject.subarray(0, realObject.length - 20), { execution_id: doc.metadata.execution_id, tables: counts(doc), uncompressed_size: gunzipSync(realObject).length });
+    await storeBackup(location, key, realObject.subarray(0, realObject.length - 20), {
+      execution_id: doc.metadata.execution_id,
+      tables: counts(doc),
+      uncompressed_size: gunzipSync(realObject).length,
+    });
     const result = await cli(['restore', '--key', key, '--yes', '--json']);
     const document = expectOneLineFailure(result);
     expect(document.error.code).toBe('BACKUP_INVALID');

@@ -31,7 +31,8 @@ let db: FreshDatabase;
 let env: Record<string, string>;
 
 const dump = (): Promise<CanonicalDump> => canonicalDump((sql, params) => db.query(sql, params));
-const cli = (args: string[], extra: Record<string, string | undefined> = {}) => runCli(args, { env: { ...env, ...extra } });
+const cli = (args: string[], extra: Record<string, string | undefined> = {}) =>
+  runCli(args, { env: { ...env, ...extra } });
 
 async function ok<T>(args: string[], extra: Record<string, string | undefined> = {}): Promise<T> {
   const result = await cli([...args, '--json'], extra);
@@ -39,7 +40,10 @@ async function ok<T>(args: string[], extra: Record<string, string | undefined> =
   return result.json<T>();
 }
 
-async function failed(args: string[], extra: Record<string, string | undefined> = {}): Promise<{ result: CliResult; document: FailureDocument }> {
+async function failed(
+  args: string[],
+  extra: Record<string, string | undefined> = {},
+): Promise<{ result: CliResult; document: FailureDocument }> {
   const result = await cli([...args, '--json'], extra);
   expect(result.code, result.stdout).not.toBe(0);
   const document = result.json<FailureDocument>();
@@ -47,9 +51,11 @@ async function failed(args: string[], extra: Record<string, string | undefined> 
   return { result, document };
 }
 
-const takeBackup = () => ok<{ key: string; execution_id: number; tables: Record<string, number> }>(['backup']);
+const takeBackup = () =>
+  ok<{ key: string; execution_id: number; tables: Record<string, number> }>(['backup']);
 const show = (id: number) => ok<ShownExecution>(['show', String(id)]);
-const executionCount = async () => Number((await db.query<{ n: string }>('select count(*) as n from seeder_executions'))[0]?.n);
+const executionCount = async () =>
+  Number((await db.query<{ n: string }>('select count(*) as n from seeder_executions'))[0]?.n);
 
 beforeAll(async () => {
   db = await freshDatabase('restore');
@@ -64,9 +70,13 @@ beforeAll(async () => {
     author_id int references users(id),
     body text not null,
     touched int not null default 0)`);
-  await db.query(`create function bump() returns trigger language plpgsql as $$ begin new.touched := new.touched + 1; return new; end $$`);
+  await db.query(
+    `create function bump() returns trigger language plpgsql as $$ begin new.touched := new.touched + 1; return new; end $$`,
+  );
   await db.query(`create trigger notes_bump before insert on notes for each row execute function bump()`);
-  await db.query(`insert into notes (parent_id, author_id, body) values (null, (select min(id) from users), 'root')`);
+  await db.query(
+    `insert into notes (parent_id, author_id, body) values (null, (select min(id) from users), 'root')`,
+  );
   await db.query(`insert into notes (parent_id, author_id, body) select id, author_id, 'child' from notes`);
 });
 
@@ -75,16 +85,19 @@ afterAll(async () => {
 });
 
 describe('confirmation', () => {
-  it.each([['restore'], ['reset'], ['rollback']])('%s without --yes and without a terminal exits 2 and changes nothing', async (command) => {
-    const before = await dump();
-    const executions = await executionCount();
-    const { result, document } = await failed([command]);
-    expect(result.code).toBe(2);
-    expect(document.error.code).toBe('CONFIRMATION_REQUIRED');
-    expect(document.error.message).toMatch(/--yes/);
-    expect(await dump()).toEqual(before);
-    expect(await executionCount()).toBe(executions);
-  });
+  it.each([['restore'], ['reset'], ['rollback']])(
+    '%s without --yes and without a terminal exits 2 and changes nothing',
+    async (command) => {
+      const before = await dump();
+      const executions = await executionCount();
+      const { result, document } = await failed([command]);
+      expect(result.code).toBe(2);
+      expect(document.error.code).toBe('CONFIRMATION_REQUIRED');
+      expect(document.error.message).toMatch(/--yes/);
+      expect(await dump()).toEqual(before);
+      expect(await executionCount()).toBe(executions);
+    },
+  );
 });
 
 describe('restore', () => {
@@ -125,7 +138,11 @@ describe('restore', () => {
   });
 
   it('rollback <restore execution> undoes the restore', async () => {
-    const rolled = await ok<RestoreDocument & { rolled_back_execution_id: number }>(['rollback', String(first.execution_id), '--yes']);
+    const rolled = await ok<RestoreDocument & { rolled_back_execution_id: number }>([
+      'rollback',
+      String(first.execution_id),
+      '--yes',
+    ]);
     expect(rolled.key).toBe(first.safety_backup_key);
     expect(rolled.rolled_back_execution_id).toBe(first.execution_id);
     expect(await dump()).toEqual(mutated);
@@ -140,14 +157,23 @@ describe('restore', () => {
     expect(await dump()).toEqual(atBackup);
 
     await db.query(`update roles set description = 'changed once more' where name = 'customer'`);
-    const byExecution = await ok<RestoreDocument>(['restore', '--execution', String(backup.execution_id), '--yes']);
+    const byExecution = await ok<RestoreDocument>([
+      'restore',
+      '--execution',
+      String(backup.execution_id),
+      '--yes',
+    ]);
     expect(byExecution.key).toBe(backup.key);
     expect(await dump()).toEqual(atBackup);
   });
 
   it('leaves sequences where an insert without an id continues after the restored rows', async () => {
-    const [{ max } = { max: '0' }] = await db.query<{ max: string }>('select max(id)::text as max from notes');
-    const [{ id } = { id: '0' }] = await db.query<{ id: string }>(`insert into notes (body) values ('after restore') returning id::text`);
+    const [{ max } = { max: '0' }] = await db.query<{ max: string }>(
+      'select max(id)::text as max from notes',
+    );
+    const [{ id } = { id: '0' }] = await db.query<{ id: string }>(
+      `insert into notes (body) values ('after restore') returning id::text`,
+    );
     expect(BigInt(id)).toBeGreaterThan(BigInt(max));
     await db.query(`delete from notes where body = 'after restore'`);
   });
@@ -155,7 +181,10 @@ describe('restore', () => {
   it('emits restore_started and restore_completed with --log-format json', async () => {
     const result = await cli(['restore', '--yes', '--no-backup', '--log-format', 'json']);
     expect(result.code, result.stderr).toBe(0);
-    const events = result.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; key?: string });
+    const events = result.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event: string; key?: string });
     const names = events.map((e) => e.event);
     expect(names).toContain('restore_started');
     expect(names).toContain('restore_completed');
@@ -186,7 +215,9 @@ describe('schema changes since the backup', () => {
   it('fills other new columns with their defaults, and says so', async () => {
     await db.query(`alter table roles alter column rank set default 7`);
     const restored = await ok<RestoreDocument>(['restore', '--key', backup.key, '--yes', '--no-backup']);
-    expect(restored.warnings.join('\n')).toContain('column "roles"."rank" is not in the backup: restored rows take its default');
+    expect(restored.warnings.join('\n')).toContain(
+      'column "roles"."rank" is not in the backup: restored rows take its default',
+    );
     const ranks = await db.query<{ rank: number }>('select distinct rank from roles');
     expect(ranks).toEqual([{ rank: 7 }]);
     await db.query('alter table roles drop column rank');
@@ -216,7 +247,10 @@ describe('a restore that fails midway', () => {
 describe('an unreachable store', () => {
   it('fails clearly with nothing changed when S3 refuses connections', async () => {
     const before = await dump();
-    const { document } = await failed(['restore', '--yes'], { S3_ENDPOINT: 'http://127.0.0.1:1', S3_TIMEOUT: '5' });
+    const { document } = await failed(['restore', '--yes'], {
+      S3_ENDPOINT: 'http://127.0.0.1:1',
+      S3_TIMEOUT: '5',
+    });
     expect(document.error.message).toMatch(/Nothing was (read or )?changed|nothing was changed/i);
     expect(await dump()).toEqual(before);
   });
@@ -230,11 +264,16 @@ describe('an unreachable store', () => {
 });
 
 describe('reset', () => {
-  it('backs up, empties the seeders\' tables and reseeds in one transaction; rollback brings the old rows back', async () => {
+  it("backs up, empties the seeders' tables and reseeds in one transaction; rollback brings the old rows back", async () => {
     await db.query(`delete from notes`);
-    await db.query(`insert into permissions (name, resource, action) values ('custom:thing', 'custom', 'thing')`);
+    await db.query(
+      `insert into permissions (name, resource, action) values ('custom:thing', 'custom', 'thing')`,
+    );
     const before = await dump();
-    const reset = await ok<RunDocument & { backup_created: boolean; backup_s3_key: string | null }>(['reset', '--yes']);
+    const reset = await ok<RunDocument & { backup_created: boolean; backup_s3_key: string | null }>([
+      'reset',
+      '--yes',
+    ]);
     expect(reset.success).toBe(true);
     expect(reset.backup_created).toBe(true);
     expect(reset.results.total.created).toBe(33);
@@ -247,7 +286,9 @@ describe('reset', () => {
   });
 
   it('refuses, naming them, when rows in other tables reference those tables; --cascade empties them too', async () => {
-    await db.query(`insert into notes (author_id, body) values ((select min(id) from users), 'references a user')`);
+    await db.query(
+      `insert into notes (author_id, body) values ((select min(id) from users), 'references a user')`,
+    );
     const before = await dump();
     const { document } = await failed(['reset', '--yes']);
     expect(document.error.message).toMatch(/notes \(1 row → users, notes_author_id_fkey\)/);

@@ -95,7 +95,10 @@ describe('pagila round trip on the embedded database + local folder', () => {
     await mkdir(dataDir(), { recursive: true });
     const pglite = await PGlite.create(dataDir());
     try {
-      return await fn(pglite, async (sql, params) => (await pglite.query<Record<string, unknown>>(sql, params)).rows);
+      return await fn(
+        pglite,
+        async (sql, params) => (await pglite.query<Record<string, unknown>>(sql, params)).rows,
+      );
     } finally {
       await pglite.close();
     }

@@ -101,7 +101,9 @@ describe('round trip of every type (PostgreSQL + S3)', () => {
     expect(backup.code, backup.stderr).toBe(0);
 
     // Wipe and mutate everything the backup holds.
-    await db.query(`delete from every_type; delete from ${quote(HOSTILE_TABLE)}; update people set mentor_id = null, team_id = null; delete from teams; delete from people; delete from audit`);
+    await db.query(
+      `delete from every_type; delete from ${quote(HOSTILE_TABLE)}; update people set mentor_id = null, team_id = null; delete from teams; delete from people; delete from audit`,
+    );
     await db.query(`insert into every_type (tx) values ('not in the backup')`);
     await db.query(`select setval(pg_get_serial_sequence('roles', 'id'), 999)`);
 
@@ -111,14 +113,21 @@ describe('round trip of every type (PostgreSQL + S3)', () => {
     expect(after).toEqual(before);
     // The trigger did not fire during the load: only the two audit rows of the backup, names rewritten once.
     expect(await db.query(`select count(*)::int as n from audit`)).toEqual([{ n: 2 }]);
-    expect(await db.query(`select name from people order by id`)).toEqual([{ name: 'ada (touched)' }, { name: 'grace (touched)' }]);
+    expect(await db.query(`select name from people order by id`)).toEqual([
+      { name: 'ada (touched)' },
+      { name: 'grace (touched)' },
+    ]);
   });
 
   it('keeps json text exactly, jsonb normalized, and JSON null apart from SQL NULL', async () => {
     const rows = await db.query<{ j: string | null; jb: string | null; j_is_null: boolean }>(
       `select j::text as j, jb::text as jb, j is null as j_is_null from every_type order by id`,
     );
-    expect(rows[0]).toEqual({ j: '{"a": 1, "a": 2.50, "b": [1.0, 2e3]}', jb: '{"a": 2.50}', j_is_null: false });
+    expect(rows[0]).toEqual({
+      j: '{"a": 1, "a": 2.50, "b": [1.0, 2e3]}',
+      jb: '{"a": 2.50}',
+      j_is_null: false,
+    });
     expect(rows[1]).toEqual({ j: 'null', jb: 'null', j_is_null: false });
     expect(rows[2]).toEqual({ j: null, jb: null, j_is_null: true });
     expect(rows[5]?.j).toBe('  {"spaced" :  true }  ');
@@ -135,7 +144,9 @@ describe('round trip of every type (PostgreSQL + S3)', () => {
     expect(first?.f4).toBe('-0');
     expect(first?.b).toBe(Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).join(''));
     expect(first?.tx).toBe('émoji 😀 – 日本語 ✓ \t tab\ttab\nnew line\r\n\\ backslash "quotes" \\. \\N');
-    const nulls = await db.query<{ tx: string | null }>(`select tx from every_type where id >= 4 order by id`);
+    const nulls = await db.query<{ tx: string | null }>(
+      `select tx from every_type where id >= 4 order by id`,
+    );
     expect(nulls.map((r) => r.tx)).toEqual(['line one\n\\.\nline three', '\\N', 'NULL']);
   });
 
@@ -160,7 +171,14 @@ describe('round trip of every type (embedded database + local folder)', () => {
       await pglite.close();
     }
   };
-  const dump = () => withPglite((pglite) => canonicalDump(async (sql, params) => (await pglite.query<Record<string, unknown>>(sql, params)).rows, 'public', { keepText: true }));
+  const dump = () =>
+    withPglite((pglite) =>
+      canonicalDump(
+        async (sql, params) => (await pglite.query<Record<string, unknown>>(sql, params)).rows,
+        'public',
+        { keepText: true },
+      ),
+    );
 
   beforeAll(async () => {
     cwd = tempDir('foodfleet-types-embedded-');

@@ -1,9 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from 'foodfleet-seed';
-import { ALL_PERMISSIONS, PERMISSIONS, ROLE_PERMISSIONS, ROLES, SMS_TEMPLATES, Seeder, DEFAULT_SUPERADMIN_PASSWORD } from 'foodfleet-seed';
+import {
+  ALL_PERMISSIONS,
+  PERMISSIONS,
+  ROLE_PERMISSIONS,
+  ROLES,
+  SMS_TEMPLATES,
+  Seeder,
+  DEFAULT_SUPERADMIN_PASSWORD,
+} from 'foodfleet-seed';
 import { freshDatabase, runCli, type FreshDatabase } from './support/index.js';
 import type { RunDocument } from './support/documents.js';
-import { EXPECTED_PERMISSIONS, EXPECTED_ROLE_PERMISSIONS, EXPECTED_SMS_TEMPLATES } from './support/expected-data.js';
+import {
+  EXPECTED_PERMISSIONS,
+  EXPECTED_ROLE_PERMISSIONS,
+  EXPECTED_SMS_TEMPLATES,
+} from './support/expected-data.js';
 import { pgEnv } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
 
@@ -31,7 +43,11 @@ describe('the exported constants', () => {
     // Usable by a route guard as is.
     expect(ROLE_PERMISSIONS.admin.includes('users:read')).toBe(true);
     expect(ROLE_PERMISSIONS.admin.includes('users:delete')).toBe(false);
-    expect(ROLES.filter((role) => role.isSystem).map((role) => role.name).sort()).toEqual(['admin', 'superadmin']);
+    expect(
+      ROLES.filter((role) => role.isSystem)
+        .map((role) => role.name)
+        .sort(),
+    ).toEqual(['admin', 'superadmin']);
   });
 
   it('exports the SMS templates and the documented default password', () => {
@@ -56,7 +72,12 @@ describe('the exported constants', () => {
   });
 
   it('the built-in seeders declare their names, tables and dependencies', () => {
-    const seeders = [new api.PermissionsSeeder(), new api.RolesSeeder(), new api.SuperAdminSeeder(), new api.SMSTemplatesSeeder()];
+    const seeders = [
+      new api.PermissionsSeeder(),
+      new api.RolesSeeder(),
+      new api.SuperAdminSeeder(),
+      new api.SMSTemplatesSeeder(),
+    ];
     for (const seeder of seeders) expect(seeder).toBeInstanceOf(Seeder);
     expect(seeders.map((s) => [s.name, [...s.dependsOn], [...s.tables]])).toEqual([
       ['PermissionsSeeder', [], ['permissions']],
@@ -86,18 +107,28 @@ describe('upsertMany through a custom seeder', () => {
 
   async function bulkRun(): Promise<RunDocument> {
     // --no-backup: this is about upsertMany; backups have their own tests.
-    const result = await runCli(['run', '--json', '--no-backup', '--only', 'BulkSeeder'], { env, timeoutMs: 120_000 });
+    const result = await runCli(['run', '--json', '--no-backup', '--only', 'BulkSeeder'], {
+      env,
+      timeoutMs: 120_000,
+    });
     expect(result.code, result.stderr).toBe(0);
     return result.json<RunDocument>();
   }
 
   it('creates 30,000 rows of 4 columns (120,000 values: more than one statement may bind)', async () => {
     const run = await bulkRun();
-    expect(run.results.seeders).toEqual({ BulkSeeder: expect.objectContaining({ status: 'completed', created: rows, updated: 0, deleted: 0 }) });
+    expect(run.results.seeders).toEqual({
+      BulkSeeder: expect.objectContaining({ status: 'completed', created: rows, updated: 0, deleted: 0 }),
+    });
     const [count] = await db.query<{ n: string }>('select count(*) as n from bulk_items');
     expect(Number(count?.n)).toBe(rows);
     const [sample] = await db.query('select * from bulk_items where code = $1', ['item-029999']);
-    expect(sample).toEqual({ code: 'item-029999', name: 'Item 29999', price_cents: 100 + (29999 % 900), category: `category-${29999 % 17}` });
+    expect(sample).toEqual({
+      code: 'item-029999',
+      name: 'Item 29999',
+      price_cents: 100 + (29999 % 900),
+      category: `category-${29999 % 17}`,
+    });
   }, 120_000);
 
   it('re-running updates nothing; 10 rows changed by hand count 10 updated and are restored', async () => {
@@ -109,7 +140,9 @@ describe('upsertMany through a custom seeder', () => {
     );
     const repaired = await bulkRun();
     expect(repaired.results.seeders.BulkSeeder).toMatchObject({ created: 0, updated: 10, deleted: 0 });
-    const [edited] = await db.query<{ n: string }>(`select count(*) as n from bulk_items where name like '%(edited)'`);
+    const [edited] = await db.query<{ n: string }>(
+      `select count(*) as n from bulk_items where name like '%(edited)'`,
+    );
     expect(Number(edited?.n)).toBe(0);
   }, 120_000);
 });
@@ -132,9 +165,15 @@ describe('upsertMany keeps every value exact', () => {
   });
 
   it('stores json text, jsonb, bytea, arrays, timestamps, numeric, NaN and defaults exactly; a re-run changes nothing', async () => {
-    const first = await runCli(['run', '--json', '--no-backup', '--only', 'TypedBulkSeeder'], { env, timeoutMs: 120_000 });
+    const first = await runCli(['run', '--json', '--no-backup', '--only', 'TypedBulkSeeder'], {
+      env,
+      timeoutMs: 120_000,
+    });
     expect(first.code, first.stderr).toBe(0);
-    expect(first.json<RunDocument>().results.seeders.TypedBulkSeeder).toMatchObject({ created: 12_001, updated: 0 });
+    expect(first.json<RunDocument>().results.seeders.TypedBulkSeeder).toMatchObject({
+      created: 12_001,
+      updated: 0,
+    });
     const rows = await db.query<Record<string, string | null>>(
       `select exact::text, doc::text, encode(blob, 'hex') as blob, tags::text, to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as at,
               amount::text, ratio::text, note from typed_items where k in (2, 3, 999999) order by k`,
@@ -151,8 +190,14 @@ describe('upsertMany keeps every value exact', () => {
     });
     expect(rows[1]?.doc).toBe('{"n": 3, "big": 12345678901234567000}');
     expect(rows[2]).toMatchObject({ exact: null, ratio: 'NaN', note: 'from default' });
-    const again = await runCli(['run', '--json', '--no-backup', '--only', 'TypedBulkSeeder'], { env, timeoutMs: 120_000 });
+    const again = await runCli(['run', '--json', '--no-backup', '--only', 'TypedBulkSeeder'], {
+      env,
+      timeoutMs: 120_000,
+    });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.json<RunDocument>().results.seeders.TypedBulkSeeder).toMatchObject({ created: 0, updated: 0 });
+    expect(again.json<RunDocument>().results.seeders.TypedBulkSeeder).toMatchObject({
+      created: 0,
+      updated: 0,
+    });
   });
 });

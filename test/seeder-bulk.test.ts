@@ -32,7 +32,10 @@ afterAll(async () => {
 
 /** Runs only `seeder` (--no-backup: this file is about upsertMany; backups have their own tests). */
 function runSeeder(seeder: string, env: Env, flags: string[] = []): Promise<CliResult> {
-  return runCli(['run', '--json', '--no-backup', ...flags, '--only', seeder], { env, timeoutMs: RUN_TIMEOUT });
+  return runCli(['run', '--json', '--no-backup', ...flags, '--only', seeder], {
+    env,
+    timeoutMs: RUN_TIMEOUT,
+  });
 }
 
 async function succeeds(seeder: string, env: Env, flags: string[] = []): Promise<RunDocument> {
@@ -82,16 +85,23 @@ function differingRows(left: string, right: string): Promise<Record<string, unkn
  * cannot pass by comparing the statement path with itself.
  */
 async function logStatements(target: FreshDatabase, tables: readonly string[]): Promise<void> {
-  await target.query(`create table if not exists statement_log (id serial primary key, tbl text not null, query text not null)`);
+  await target.query(
+    `create table if not exists statement_log (id serial primary key, tbl text not null, query text not null)`,
+  );
   await target.query(`create or replace function log_statement() returns trigger language plpgsql as $$
     begin insert into statement_log (tbl, query) values (tg_table_name, current_query()); return null; end $$`);
   for (const table of tables) {
-    await target.query(`create trigger ${table}_log after insert on ${table} for each statement execute function log_statement()`);
+    await target.query(
+      `create trigger ${table}_log after insert on ${table} for each statement execute function log_statement()`,
+    );
   }
 }
 
 async function statementsOn(target: FreshDatabase, table: string): Promise<string[]> {
-  const rows = await target.query<{ query: string }>('select query from statement_log where tbl = $1 order by id', [table]);
+  const rows = await target.query<{ query: string }>(
+    'select query from statement_log where tbl = $1 order by id',
+    [table],
+  );
   return rows.map((r) => r.query.trim().toLowerCase());
 }
 
@@ -118,7 +128,12 @@ describe('the COPY path stores exactly what the statement path stores', () => {
   }, RUN_TIMEOUT);
 
   it('counts every row, in one call per table and in slices of 1,000', () => {
-    expect(first.results.seeders.ExactBulkSeeder).toMatchObject({ status: 'completed', created: 3 * ROWS - 1, updated: 1, deleted: 0 });
+    expect(first.results.seeders.ExactBulkSeeder).toMatchObject({
+      status: 'completed',
+      created: 3 * ROWS - 1,
+      updated: 1,
+      deleted: 0,
+    });
     expect(reports(first)).toEqual([
       { table: 'bulk_a', created: ROWS, updated: 0, unchanged: 0 },
       { table: 'bulk_c', created: ROWS - 1, updated: 1, unchanged: 0 },
@@ -154,7 +169,14 @@ describe('the COPY path stores exactly what the statement path stores', () => {
          from bulk_a where k in (0, 1, 3, 5, 6, 8, 51) order by bulk_a.k`,
     );
     const [k0, k1, k3, k5, k6, k8, k51] = rows;
-    expect(k0).toMatchObject({ big: '9223372036854775807', note: null, flag: null, tags: null, doc: null, id: '00000000-0000-4000-8000-000000000000' });
+    expect(k0).toMatchObject({
+      big: '9223372036854775807',
+      note: null,
+      flag: null,
+      tags: null,
+      doc: null,
+      id: '00000000-0000-4000-8000-000000000000',
+    });
     expect(k1).toEqual({
       k: '1',
       label: 'new\nline',
@@ -179,23 +201,29 @@ describe('the COPY path stores exactly what the statement path stores', () => {
     expect(k51).toMatchObject({ label: '', blob: '' });
   });
 
-  it('a second run creates and updates nothing and rewrites no row', async () => {
-    const before = await Promise.all(TABLES.map((table) => snapshot(db, table)));
-    const again = await succeeds('ExactBulkSeeder', env);
-    expect(again.results.seeders.ExactBulkSeeder).toMatchObject({ created: 0, updated: 0, deleted: 0 });
-    expect(reports(again)).toEqual([
-      { table: 'bulk_a', created: 0, updated: 0, unchanged: ROWS },
-      { table: 'bulk_c', created: 0, updated: 0, unchanged: ROWS },
-      { table: 'bulk_b', created: 0, updated: 0, unchanged: ROWS },
-    ]);
-    expect(await Promise.all(TABLES.map((table) => snapshot(db, table)))).toEqual(before);
-  }, RUN_TIMEOUT);
+  it(
+    'a second run creates and updates nothing and rewrites no row',
+    async () => {
+      const before = await Promise.all(TABLES.map((table) => snapshot(db, table)));
+      const again = await succeeds('ExactBulkSeeder', env);
+      expect(again.results.seeders.ExactBulkSeeder).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+      expect(reports(again)).toEqual([
+        { table: 'bulk_a', created: 0, updated: 0, unchanged: ROWS },
+        { table: 'bulk_c', created: 0, updated: 0, unchanged: ROWS },
+        { table: 'bulk_b', created: 0, updated: 0, unchanged: ROWS },
+      ]);
+      expect(await Promise.all(TABLES.map((table) => snapshot(db, table)))).toEqual(before);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('a bulk call on a table that already holds some of the keys', () => {
   /** Fills `table` with 1,000 of the seeder's 5,000 keys (every 5th); `hand` decides which hold other values. */
   async function preInsert(table: string, hand: (k: number) => boolean): Promise<void> {
-    await db.query(`create table ${table} (k integer primary key, label text not null, qty integer not null)`);
+    await db.query(
+      `create table ${table} (k integer primary key, label text not null, qty integer not null)`,
+    );
     await db.query(
       `insert into ${table} (k, label, qty)
        select k, case when $1::int[] @> array[k] then 'hand-made' else 'label-' || k end, k * 2
@@ -204,31 +232,57 @@ describe('a bulk call on a table that already holds some of the keys', () => {
     );
   }
 
-  it('creates the 4,000 new rows, updates the 100 that differ and leaves 900 unchanged', async () => {
-    await preInsert('mixed', (k) => k % 50 === 0);
-    const untouched = await db.query<{ k: number; xmin: string }>(`select k, xmin::text from mixed where k % 50 <> 0 order by k`);
-    const run = await succeeds('KeyedBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'mixed' }));
-    expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 4_000, updated: 100, deleted: 0 });
-    expect(reports(run)).toEqual([{ created: 4_000, updated: 100, unchanged: 900 }]);
-    expect(await count(db, `select count(*) as n from mixed where label = 'label-' || k and qty = k * 2`)).toBe(5_000);
-    expect(await count(db, 'select count(*) as n from mixed')).toBe(5_000);
-    // Unchanged rows are not rewritten (same row version).
-    expect(await db.query(`select k, xmin::text from mixed where k % 50 <> 0 and k % 5 = 0 order by k`)).toEqual(untouched);
-  }, RUN_TIMEOUT);
+  it(
+    'creates the 4,000 new rows, updates the 100 that differ and leaves 900 unchanged',
+    async () => {
+      await preInsert('mixed', (k) => k % 50 === 0);
+      const untouched = await db.query<{ k: number; xmin: string }>(
+        `select k, xmin::text from mixed where k % 50 <> 0 order by k`,
+      );
+      const run = await succeeds(
+        'KeyedBulkSeeder',
+        pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'mixed' }),
+      );
+      expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 4_000, updated: 100, deleted: 0 });
+      expect(reports(run)).toEqual([{ created: 4_000, updated: 100, unchanged: 900 }]);
+      expect(
+        await count(db, `select count(*) as n from mixed where label = 'label-' || k and qty = k * 2`),
+      ).toBe(5_000);
+      expect(await count(db, 'select count(*) as n from mixed')).toBe(5_000);
+      // Unchanged rows are not rewritten (same row version).
+      expect(
+        await db.query(`select k, xmin::text from mixed where k % 50 <> 0 and k % 5 = 0 order by k`),
+      ).toEqual(untouched);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it("update: 'none' creates the new rows and keeps every existing row as it was", async () => {
-    await preInsert('kept', (k) => k % 2 === 0);
-    const existing = await snapshot(db, 'kept');
-    const run = await succeeds(
-      'KeyedBulkSeeder',
-      pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'kept', KEYED_UPDATE: 'none' }),
-    );
-    expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 4_000, updated: 0, deleted: 0 });
-    expect(reports(run)).toEqual([{ created: 4_000, updated: 0, unchanged: 1_000 }]);
-    expect(await count(db, `select count(*) as n from kept where label = 'hand-made'`)).toBe(500);
-    expect(await snapshot(db, 'kept', 'k % 5 = 0')).toBe(existing);
-    expect(await count(db, `select count(*) as n from kept where k % 5 <> 0 and label = 'label-' || k and qty = k * 2`)).toBe(4_000);
-  }, RUN_TIMEOUT);
+  it(
+    "update: 'none' creates the new rows and keeps every existing row as it was",
+    async () => {
+      await preInsert('kept', (k) => k % 2 === 0);
+      const existing = await snapshot(db, 'kept');
+      const run = await succeeds(
+        'KeyedBulkSeeder',
+        pgEnv(db, 'public', {
+          SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'),
+          KEYED_TABLE: 'kept',
+          KEYED_UPDATE: 'none',
+        }),
+      );
+      expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 4_000, updated: 0, deleted: 0 });
+      expect(reports(run)).toEqual([{ created: 4_000, updated: 0, unchanged: 1_000 }]);
+      expect(await count(db, `select count(*) as n from kept where label = 'hand-made'`)).toBe(500);
+      expect(await snapshot(db, 'kept', 'k % 5 = 0')).toBe(existing);
+      expect(
+        await count(
+          db,
+          `select count(*) as n from kept where k % 5 <> 0 and label = 'label-' || k and qty = k * 2`,
+        ),
+      ).toBe(4_000);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe("touch: 'updated_at'", () => {
@@ -238,25 +292,39 @@ describe("touch: 'updated_at'", () => {
   beforeAll(async () => {
     await db.query(`create table touched (k integer primary key, label text not null, qty integer not null,
       updated_at timestamptz not null default now())`);
-    env = pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'touched', KEYED_TOUCH: '1' });
+    env = pgEnv(db, 'public', {
+      SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'),
+      KEYED_TABLE: 'touched',
+      KEYED_TOUCH: '1',
+    });
   });
 
-  it('moves updated_at only on the 10 rows a re-run really changed', async () => {
-    const created = await succeeds('KeyedBulkSeeder', env);
-    expect(created.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 5_000, updated: 0 });
-    expect(await count(db, 'select count(*) as n from touched where updated_at is null')).toBe(0);
+  it(
+    'moves updated_at only on the 10 rows a re-run really changed',
+    async () => {
+      const created = await succeeds('KeyedBulkSeeder', env);
+      expect(created.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 5_000, updated: 0 });
+      expect(await count(db, 'select count(*) as n from touched where updated_at is null')).toBe(0);
 
-    // A fixed old timestamp everywhere, so any moved one shows.
-    await db.query('update touched set updated_at = $1', [OLD]);
-    await db.query(`update touched set label = 'edited' where k in (select k from touched order by k offset 3000 limit 10)`);
-    const repaired = await succeeds('KeyedBulkSeeder', env);
-    expect(repaired.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 0, updated: 10 });
-    expect(reports(repaired)).toEqual([{ created: 0, updated: 10, unchanged: 4_990 }]);
-    const moved = await db.query<{ k: number }>('select k from touched where updated_at <> $1 order by k', [OLD]);
-    expect(moved.map((r) => r.k)).toEqual(Array.from({ length: 10 }, (_, i) => 3_000 + i));
-    expect(await count(db, `select count(*) as n from touched where updated_at > now() - interval '5 minutes'`)).toBe(10);
-    expect(await count(db, `select count(*) as n from touched where label = 'edited'`)).toBe(0);
-  }, RUN_TIMEOUT);
+      // A fixed old timestamp everywhere, so any moved one shows.
+      await db.query('update touched set updated_at = $1', [OLD]);
+      await db.query(
+        `update touched set label = 'edited' where k in (select k from touched order by k offset 3000 limit 10)`,
+      );
+      const repaired = await succeeds('KeyedBulkSeeder', env);
+      expect(repaired.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 0, updated: 10 });
+      expect(reports(repaired)).toEqual([{ created: 0, updated: 10, unchanged: 4_990 }]);
+      const moved = await db.query<{ k: number }>('select k from touched where updated_at <> $1 order by k', [
+        OLD,
+      ]);
+      expect(moved.map((r) => r.k)).toEqual(Array.from({ length: 10 }, (_, i) => 3_000 + i));
+      expect(
+        await count(db, `select count(*) as n from touched where updated_at > now() - interval '5 minutes'`),
+      ).toBe(10);
+      expect(await count(db, `select count(*) as n from touched where label = 'edited'`)).toBe(0);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('--dry-run', () => {
@@ -267,22 +335,30 @@ describe('--dry-run', () => {
     env = pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'dry' });
   });
 
-  it('reports the 5,000 rows it would create and leaves the table empty', async () => {
-    const run = await succeeds('KeyedBulkSeeder', env, ['--dry-run']);
-    expect(run.dry_run).toBe(true);
-    expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 5_000, updated: 0 });
-    expect(reports(run)).toEqual([{ created: 5_000, updated: 0, unchanged: 0 }]);
-    expect(await count(db, 'select count(*) as n from dry')).toBe(0);
-  }, RUN_TIMEOUT);
+  it(
+    'reports the 5,000 rows it would create and leaves the table empty',
+    async () => {
+      const run = await succeeds('KeyedBulkSeeder', env, ['--dry-run']);
+      expect(run.dry_run).toBe(true);
+      expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 5_000, updated: 0 });
+      expect(reports(run)).toEqual([{ created: 5_000, updated: 0, unchanged: 0 }]);
+      expect(await count(db, 'select count(*) as n from dry')).toBe(0);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it('reports the rows it would update and leaves them as they were', async () => {
-    await succeeds('KeyedBulkSeeder', env);
-    await db.query(`update dry set qty = -1 where k < 7`);
-    const before = await snapshot(db, 'dry');
-    const run = await succeeds('KeyedBulkSeeder', env, ['--dry-run']);
-    expect(reports(run)).toEqual([{ created: 0, updated: 7, unchanged: 4_993 }]);
-    expect(await snapshot(db, 'dry')).toBe(before);
-  }, RUN_TIMEOUT);
+  it(
+    'reports the rows it would update and leaves them as they were',
+    async () => {
+      await succeeds('KeyedBulkSeeder', env);
+      await db.query(`update dry set qty = -1 where k < 7`);
+      const before = await snapshot(db, 'dry');
+      const run = await succeeds('KeyedBulkSeeder', env, ['--dry-run']);
+      expect(reports(run)).toEqual([{ created: 0, updated: 7, unchanged: 4_993 }]);
+      expect(await snapshot(db, 'dry')).toBe(before);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('a failing bulk call fails the run and rolls everything back', () => {
@@ -300,49 +376,71 @@ describe('a failing bulk call fails the run and rolls everything back', () => {
   });
 
   function faultyRun(fault: string): Promise<FailureDocument> {
-    return fails('FaultyBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('faulty-bulk-seeder.ts'), FAULT: fault }));
+    return fails(
+      'FaultyBulkSeeder',
+      pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('faulty-bulk-seeder.ts'), FAULT: fault }),
+    );
   }
 
-  it('a key given twice in one call: PostgreSQL’s reason, and not even the earlier writes remain', async () => {
-    const failure = await faultyRun('duplicate');
-    expect(failure.error.message).toContain('FaultyBulkSeeder');
-    expect(failure.error.message).toContain('cannot affect row a second time');
-    expect(await snapshot(db, 'faulty')).toBe(before);
-  }, RUN_TIMEOUT);
+  it(
+    'a key given twice in one call: PostgreSQL’s reason, and not even the earlier writes remain',
+    async () => {
+      const failure = await faultyRun('duplicate');
+      expect(failure.error.message).toContain('FaultyBulkSeeder');
+      expect(failure.error.message).toContain('cannot affect row a second time');
+      expect(await snapshot(db, 'faulty')).toBe(before);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it('a key given twice where some keys already exist (the staging path) fails the same way', async () => {
-    await db.query(`insert into faulty values (10, 'hand-made', 0)`);
-    const withKey = await snapshot(db, 'faulty');
-    const failure = await faultyRun('duplicate');
-    expect(failure.error.message).toContain('cannot affect row a second time');
-    expect(await snapshot(db, 'faulty')).toBe(withKey);
-  }, RUN_TIMEOUT);
+  it(
+    'a key given twice where some keys already exist (the staging path) fails the same way',
+    async () => {
+      await db.query(`insert into faulty values (10, 'hand-made', 0)`);
+      const withKey = await snapshot(db, 'faulty');
+      const failure = await faultyRun('duplicate');
+      expect(failure.error.message).toContain('cannot affect row a second time');
+      expect(await snapshot(db, 'faulty')).toBe(withKey);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it("'abc' into an integer column at row 3,000: the input error, nothing written", async () => {
-    const failure = await faultyRun('bad-value');
-    expect(failure.error.message).toContain('invalid input syntax for type integer');
-    expect(failure.error.message).toContain('"abc"');
-    expect(await snapshot(db, 'faulty')).toBe(before);
-  }, RUN_TIMEOUT);
+  it(
+    "'abc' into an integer column at row 3,000: the input error, nothing written",
+    async () => {
+      const failure = await faultyRun('bad-value');
+      expect(failure.error.message).toContain('invalid input syntax for type integer');
+      expect(failure.error.message).toContain('"abc"');
+      expect(await snapshot(db, 'faulty')).toBe(before);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('helpers called at once (Promise.all)', () => {
-  it('run one after another on the run’s session: an undone straight COPY takes no other call’s rows with it', async () => {
-    await db.query('create table conc_a (k integer primary key, label text not null)');
-    await db.query('create table conc_b (like conc_a including all)');
-    await db.query('create table conc_c (like conc_a including all)');
-    // The last key exists: conc_b's straight COPY fails at its end and is rolled back to its savepoint.
-    await db.query(`insert into conc_b values (2999, 'label-2999')`);
-    const run = await succeeds('ConcurrentBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('concurrent-bulk-seeder.ts') }));
-    expect(JSON.parse(run.warnings[0]!)).toEqual({
-      a: { created: 3_000, updated: 0, unchanged: 0 },
-      b: { created: 2_999, updated: 0, unchanged: 1 },
-      c: 'created',
-    });
-    expect(await count(db, 'select count(*) as n from conc_a')).toBe(3_000);
-    expect(await count(db, 'select count(*) as n from conc_b')).toBe(3_000);
-    expect(await count(db, `select count(*) as n from conc_c where label = 'single'`)).toBe(1);
-  }, RUN_TIMEOUT);
+  it(
+    'run one after another on the run’s session: an undone straight COPY takes no other call’s rows with it',
+    async () => {
+      await db.query('create table conc_a (k integer primary key, label text not null)');
+      await db.query('create table conc_b (like conc_a including all)');
+      await db.query('create table conc_c (like conc_a including all)');
+      // The last key exists: conc_b's straight COPY fails at its end and is rolled back to its savepoint.
+      await db.query(`insert into conc_b values (2999, 'label-2999')`);
+      const run = await succeeds(
+        'ConcurrentBulkSeeder',
+        pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('concurrent-bulk-seeder.ts') }),
+      );
+      expect(JSON.parse(run.warnings[0]!)).toEqual({
+        a: { created: 3_000, updated: 0, unchanged: 0 },
+        b: { created: 2_999, updated: 0, unchanged: 1 },
+        c: 'created',
+      });
+      expect(await count(db, 'select count(*) as n from conc_a')).toBe(3_000);
+      expect(await count(db, 'select count(*) as n from conc_b')).toBe(3_000);
+      expect(await count(db, `select count(*) as n from conc_c where label = 'single'`)).toBe(1);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('rows the COPY path cannot take as they are', () => {
@@ -351,11 +449,18 @@ describe('rows the COPY path cannot take as they are', () => {
   beforeAll(async () => {
     await db.query(`create table defaults_items (k integer primary key, label text not null,
       status text not null default 'fresh', seen_at timestamptz)`);
-    run = await succeeds('DefaultsBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('defaults-bulk-seeder.ts') }));
+    run = await succeeds(
+      'DefaultsBulkSeeder',
+      pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('defaults-bulk-seeder.ts') }),
+    );
   }, RUN_TIMEOUT);
 
   it('both calls succeed and count every row', () => {
-    expect(run.results.seeders.DefaultsBulkSeeder).toMatchObject({ status: 'completed', created: 6_000, updated: 0 });
+    expect(run.results.seeders.DefaultsBulkSeeder).toMatchObject({
+      status: 'completed',
+      created: 6_000,
+      updated: 0,
+    });
     expect(reports(run)).toEqual([
       { created: 3_000, updated: 0, unchanged: 0 },
       { created: 3_000, updated: 0, unchanged: 0 },
@@ -364,7 +469,9 @@ describe('rows the COPY path cannot take as they are', () => {
   });
 
   it('a left-out (or undefined) column gets its DEFAULT, not NULL', async () => {
-    const rows = await db.query<{ k: number; status: string }>(`select k, status from defaults_items where status <> 'given' order by k`);
+    const rows = await db.query<{ k: number; status: string }>(
+      `select k, status from defaults_items where status <> 'given' order by k`,
+    );
     expect(rows).toEqual([
       { k: LEFT_OUT_KEY, status: 'fresh' },
       { k: UNDEFINED_KEY, status: 'fresh' },
@@ -372,9 +479,14 @@ describe('rows the COPY path cannot take as they are', () => {
   });
 
   it('a sql`now()` value is evaluated by the server', async () => {
-    const [row] = await db.query<{ recent: boolean }>(`select seen_at > now() - interval '5 minutes' as recent from defaults_items where k = $1`, [NOW_KEY]);
+    const [row] = await db.query<{ recent: boolean }>(
+      `select seen_at > now() - interval '5 minutes' as recent from defaults_items where k = $1`,
+      [NOW_KEY],
+    );
     expect(row?.recent).toBe(true);
-    expect(await count(db, `select count(*) as n from defaults_items where seen_at = '2024-05-01 12:00:00+00'`)).toBe(5_999);
+    expect(
+      await count(db, `select count(*) as n from defaults_items where seen_at = '2024-05-01 12:00:00+00'`),
+    ).toBe(5_999);
   });
 });
 
@@ -384,21 +496,37 @@ describe('no unique constraint matching the conflict columns', () => {
   // The straight COPY must never load a table the upsert itself could not run on, empty or not.
   it.each([
     { table: 'no_key', ddl: 'create table no_key (k integer, label text, qty integer)', filled: false },
-    { table: 'no_key_filled', ddl: 'create table no_key_filled (k integer, label text, qty integer)', filled: true },
-    { table: 'wider_key', ddl: 'create table wider_key (k integer, label text, qty integer, unique (k, label))', filled: false },
+    {
+      table: 'no_key_filled',
+      ddl: 'create table no_key_filled (k integer, label text, qty integer)',
+      filled: true,
+    },
+    {
+      table: 'wider_key',
+      ddl: 'create table wider_key (k integer, label text, qty integer, unique (k, label))',
+      filled: false,
+    },
     {
       table: 'partial_key',
       ddl: 'create table partial_key (k integer, label text, qty integer); create unique index on partial_key (k) where k >= 0',
       filled: false,
     },
-  ])('$table (filled: $filled) fails with PostgreSQL’s reason and stays as it was', async ({ table, ddl, filled }) => {
-    await db.query(ddl);
-    if (filled) await db.query(`insert into ${table} select k, 'hand-made', 0 from generate_series(0, 9) as k`);
-    const before = await db.query(`select * from ${table} order by k`);
-    const failure = await fails('KeyedBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table }));
-    expect(failure.error.message).toContain(REASON);
-    expect(await db.query(`select * from ${table} order by k`)).toEqual(before);
-  }, RUN_TIMEOUT);
+  ])(
+    '$table (filled: $filled) fails with PostgreSQL’s reason and stays as it was',
+    async ({ table, ddl, filled }) => {
+      await db.query(ddl);
+      if (filled)
+        await db.query(`insert into ${table} select k, 'hand-made', 0 from generate_series(0, 9) as k`);
+      const before = await db.query(`select * from ${table} order by k`);
+      const failure = await fails(
+        'KeyedBulkSeeder',
+        pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table }),
+      );
+      expect(failure.error.message).toContain(REASON);
+      expect(await db.query(`select * from ${table} order by k`)).toEqual(before);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('a role without the TEMPORARY privilege', () => {
@@ -419,14 +547,21 @@ describe('a role without the TEMPORARY privilege', () => {
     await own.query('create table keyed (k integer primary key, label text not null, qty integer not null)');
     await logStatements(own, ['keyed']);
     for (const owned of ['keyed', 'statement_log']) await own.query(`alter table ${owned} owner to ${role}`);
-    env = pgEnv(own, 'public', { DATABASE_URL: urlAs(own, role, PASSWORD), SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'keyed' });
+    env = pgEnv(own, 'public', {
+      DATABASE_URL: urlAs(own, role, PASSWORD),
+      SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'),
+      KEYED_TABLE: 'keyed',
+    });
     first = await runSeeder('KeyedBulkSeeder', env);
   }, RUN_TIMEOUT);
 
   afterAll(() => dropRoleAndDatabase(own, role));
 
   it('really lacks TEMPORARY', async () => {
-    const [row] = await own.query<{ allowed: boolean }>(`select has_database_privilege($1, current_database(), 'TEMPORARY') as allowed`, [role]);
+    const [row] = await own.query<{ allowed: boolean }>(
+      `select has_database_privilege($1, current_database(), 'TEMPORARY') as allowed`,
+      [role],
+    );
     expect(row?.allowed).toBe(false);
   });
 
@@ -441,15 +576,19 @@ describe('a role without the TEMPORARY privilege', () => {
     expect(statements[0]).toMatch(/^copy /);
   });
 
-  it('updates 5 rows changed by hand through the statement path', async () => {
-    await own.query(`update keyed set label = 'edited' where k in (10, 20, 30, 40, 50)`);
-    await clearStatementLog(own);
-    const run = await succeeds('KeyedBulkSeeder', env);
-    expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 0, updated: 5 });
-    expect(reports(run)).toEqual([{ created: 0, updated: 5, unchanged: 4_995 }]);
-    expect(await count(own, `select count(*) as n from keyed where label = 'label-' || k`)).toBe(5_000);
-    for (const query of await statementsOn(own, 'keyed')) expect(query).not.toMatch(/pg_temp/);
-  }, RUN_TIMEOUT);
+  it(
+    'updates 5 rows changed by hand through the statement path',
+    async () => {
+      await own.query(`update keyed set label = 'edited' where k in (10, 20, 30, 40, 50)`);
+      await clearStatementLog(own);
+      const run = await succeeds('KeyedBulkSeeder', env);
+      expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 0, updated: 5 });
+      expect(reports(run)).toEqual([{ created: 0, updated: 5, unchanged: 4_995 }]);
+      expect(await count(own, `select count(*) as n from keyed where label = 'label-' || k`)).toBe(5_000);
+      for (const query of await statementsOn(own, 'keyed')) expect(query).not.toMatch(/pg_temp/);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('a non-public schema', () => {
@@ -463,62 +602,95 @@ describe('a non-public schema', () => {
     return pgEnv(db, schema, { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table });
   }
 
-  it('creates, then updates 3 changed rows, in that schema only', async () => {
-    await db.query(`create table ${schema}.menu (k integer primary key, label text not null, qty integer not null)`);
-    const created = await succeeds('KeyedBulkSeeder', env('menu'));
-    expect(reports(created)).toEqual([{ created: 5_000, updated: 0, unchanged: 0 }]);
+  it(
+    'creates, then updates 3 changed rows, in that schema only',
+    async () => {
+      await db.query(
+        `create table ${schema}.menu (k integer primary key, label text not null, qty integer not null)`,
+      );
+      const created = await succeeds('KeyedBulkSeeder', env('menu'));
+      expect(reports(created)).toEqual([{ created: 5_000, updated: 0, unchanged: 0 }]);
 
-    await db.query(`update ${schema}.menu set qty = -1 where k in (7, 70, 700)`);
-    const repaired = await succeeds('KeyedBulkSeeder', env('menu'));
-    expect(repaired.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 0, updated: 3 });
-    expect(reports(repaired)).toEqual([{ created: 0, updated: 3, unchanged: 4_997 }]);
-    expect(await count(db, `select count(*) as n from ${schema}.menu where qty = k * 2`)).toBe(5_000);
-    const [publicTable] = await db.query<{ found: string | null }>(`select to_regclass('public.menu')::text as found`);
-    expect(publicTable?.found).toBeNull();
-  }, RUN_TIMEOUT);
+      await db.query(`update ${schema}.menu set qty = -1 where k in (7, 70, 700)`);
+      const repaired = await succeeds('KeyedBulkSeeder', env('menu'));
+      expect(repaired.results.seeders.KeyedBulkSeeder).toMatchObject({ created: 0, updated: 3 });
+      expect(reports(repaired)).toEqual([{ created: 0, updated: 3, unchanged: 4_997 }]);
+      expect(await count(db, `select count(*) as n from ${schema}.menu where qty = k * 2`)).toBe(5_000);
+      const [publicTable] = await db.query<{ found: string | null }>(
+        `select to_regclass('public.menu')::text as found`,
+      );
+      expect(publicTable?.found).toBeNull();
+    },
+    RUN_TIMEOUT,
+  );
 
   // The catalog look-up and the staging table must name the configured schema: an unqualified
   // name resolves through search_path, where public comes first.
-  it('writes nothing into a same-named table in public', async () => {
-    await db.query(`create table ${schema}.twin (k integer primary key, label text not null, qty integer not null)`);
-    await db.query(`create table public.twin (like ${schema}.twin including all)`);
-    const created = await succeeds('KeyedBulkSeeder', env('twin'));
-    expect(reports(created)).toEqual([{ created: 5_000, updated: 0, unchanged: 0 }]);
-    expect(await count(db, 'select count(*) as n from public.twin')).toBe(0);
-    expect(await count(db, `select count(*) as n from ${schema}.twin where label = 'label-' || k`)).toBe(5_000);
+  it(
+    'writes nothing into a same-named table in public',
+    async () => {
+      await db.query(
+        `create table ${schema}.twin (k integer primary key, label text not null, qty integer not null)`,
+      );
+      await db.query(`create table public.twin (like ${schema}.twin including all)`);
+      const created = await succeeds('KeyedBulkSeeder', env('twin'));
+      expect(reports(created)).toEqual([{ created: 5_000, updated: 0, unchanged: 0 }]);
+      expect(await count(db, 'select count(*) as n from public.twin')).toBe(0);
+      expect(await count(db, `select count(*) as n from ${schema}.twin where label = 'label-' || k`)).toBe(
+        5_000,
+      );
 
-    await db.query(`update ${schema}.twin set label = 'edited' where k in (1, 2, 3)`);
-    const repaired = await succeeds('KeyedBulkSeeder', env('twin'));
-    expect(reports(repaired)).toEqual([{ created: 0, updated: 3, unchanged: 4_997 }]);
-    expect(await count(db, `select count(*) as n from ${schema}.twin where label = 'label-' || k`)).toBe(5_000);
-    expect(await count(db, 'select count(*) as n from public.twin')).toBe(0);
-  }, RUN_TIMEOUT);
+      await db.query(`update ${schema}.twin set label = 'edited' where k in (1, 2, 3)`);
+      const repaired = await succeeds('KeyedBulkSeeder', env('twin'));
+      expect(reports(repaired)).toEqual([{ created: 0, updated: 3, unchanged: 4_997 }]);
+      expect(await count(db, `select count(*) as n from ${schema}.twin where label = 'label-' || k`)).toBe(
+        5_000,
+      );
+      expect(await count(db, 'select count(*) as n from public.twin')).toBe(0);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('a BEFORE INSERT trigger that skips rows', () => {
   let env: Env;
 
   beforeAll(async () => {
-    await db.query('create table skipping (k integer primary key, label text not null, qty integer not null)');
+    await db.query(
+      'create table skipping (k integer primary key, label text not null, qty integer not null)',
+    );
     await db.query(`create function skip_odd() returns trigger language plpgsql as $$
       begin if new.k % 2 = 1 then return null; end if; return new; end $$`);
-    await db.query('create trigger skip_odd before insert on skipping for each row execute function skip_odd()');
-    env = pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: 'skipping' });
+    await db.query(
+      'create trigger skip_odd before insert on skipping for each row execute function skip_odd()',
+    );
+    env = pgEnv(db, 'public', {
+      SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'),
+      KEYED_TABLE: 'skipping',
+    });
   });
 
-  it('counts as created only the rows the table really took', async () => {
-    const run = await succeeds('KeyedBulkSeeder', env);
-    const stored = await count(db, 'select count(*) as n from skipping');
-    expect(stored).toBe(2_500);
-    expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: stored, updated: 0 });
-    expect(reports(run)).toEqual([{ created: stored, updated: 0, unchanged: 5_000 - stored }]);
-  }, RUN_TIMEOUT);
+  it(
+    'counts as created only the rows the table really took',
+    async () => {
+      const run = await succeeds('KeyedBulkSeeder', env);
+      const stored = await count(db, 'select count(*) as n from skipping');
+      expect(stored).toBe(2_500);
+      expect(run.results.seeders.KeyedBulkSeeder).toMatchObject({ created: stored, updated: 0 });
+      expect(reports(run)).toEqual([{ created: stored, updated: 0, unchanged: 5_000 - stored }]);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it('a re-run (through the staging table) creates nothing: the odd rows are skipped again', async () => {
-    const run = await succeeds('KeyedBulkSeeder', env);
-    expect(reports(run)).toEqual([{ created: 0, updated: 0, unchanged: 5_000 }]);
-    expect(await count(db, 'select count(*) as n from skipping')).toBe(2_500);
-  }, RUN_TIMEOUT);
+  it(
+    'a re-run (through the staging table) creates nothing: the odd rows are skipped again',
+    async () => {
+      const run = await succeeds('KeyedBulkSeeder', env);
+      expect(reports(run)).toEqual([{ created: 0, updated: 0, unchanged: 5_000 }]);
+      expect(await count(db, 'select count(*) as n from skipping')).toBe(2_500);
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('values node-postgres and JSON could write differently', () => {
@@ -528,20 +700,43 @@ describe('values node-postgres and JSON could write differently', () => {
     expect(await count(db, `select count(*) as n from ${name}_bulk`)).toBe(2_000);
   }
 
-  it('a Date into timestamp, date and text columns, outside UTC', async () => {
-    await db.query('create table dates_bulk (k integer primary key, local_at timestamp, day date, as_text text)');
-    await db.query('create table dates_slices (like dates_bulk including all)');
-    // Outside UTC, node-postgres writes a Date as local time and JSON as UTC: one call or ten must store the same.
-    await succeeds('DivergentBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('divergent-bulk-seeder.ts'), DIVERGENT_CASE: 'dates', TZ: 'America/New_York' }));
-    await sameRows('dates');
-  }, RUN_TIMEOUT);
+  it(
+    'a Date into timestamp, date and text columns, outside UTC',
+    async () => {
+      await db.query(
+        'create table dates_bulk (k integer primary key, local_at timestamp, day date, as_text text)',
+      );
+      await db.query('create table dates_slices (like dates_bulk including all)');
+      // Outside UTC, node-postgres writes a Date as local time and JSON as UTC: one call or ten must store the same.
+      await succeeds(
+        'DivergentBulkSeeder',
+        pgEnv(db, 'public', {
+          SEED_SEEDERS_DIR: seedersDir('divergent-bulk-seeder.ts'),
+          DIVERGENT_CASE: 'dates',
+          TZ: 'America/New_York',
+        }),
+      );
+      await sameRows('dates');
+    },
+    RUN_TIMEOUT,
+  );
 
-  it('a JS array into a jsonb column', async () => {
-    await db.query('create table arrays_bulk (k integer primary key, list jsonb)');
-    await db.query('create table arrays_slices (like arrays_bulk including all)');
-    await succeeds('DivergentBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('divergent-bulk-seeder.ts'), DIVERGENT_CASE: 'arrays' }));
-    await sameRows('arrays');
-  }, RUN_TIMEOUT);
+  it(
+    'a JS array into a jsonb column',
+    async () => {
+      await db.query('create table arrays_bulk (k integer primary key, list jsonb)');
+      await db.query('create table arrays_slices (like arrays_bulk including all)');
+      await succeeds(
+        'DivergentBulkSeeder',
+        pgEnv(db, 'public', {
+          SEED_SEEDERS_DIR: seedersDir('divergent-bulk-seeder.ts'),
+          DIVERGENT_CASE: 'arrays',
+        }),
+      );
+      await sameRows('arrays');
+    },
+    RUN_TIMEOUT,
+  );
 });
 
 describe('Ctrl-C while a bulk COPY is streaming', () => {
@@ -563,8 +758,15 @@ describe('Ctrl-C while a bulk COPY is streaming', () => {
 
   async function interrupted(table: string, copyInto: RegExp): Promise<void> {
     const before = await snapshot(db, table);
-    const env = pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table, KEYED_ROWS: String(ROWS) });
-    const cli = startCli(['run', '--json', '--no-backup', '--only', 'KeyedBulkSeeder'], { env, timeoutMs: RUN_TIMEOUT });
+    const env = pgEnv(db, 'public', {
+      SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'),
+      KEYED_TABLE: table,
+      KEYED_ROWS: String(ROWS),
+    });
+    const cli = startCli(['run', '--json', '--no-backup', '--only', 'KeyedBulkSeeder'], {
+      env,
+      timeoutMs: RUN_TIMEOUT,
+    });
     await copyRunning(copyInto);
     const sent = Date.now();
     const result = await cli.kill('SIGINT');
@@ -574,18 +776,33 @@ describe('Ctrl-C while a bulk COPY is streaming', () => {
     expect(result.json<FailureDocument>()).toMatchObject({ success: false, error: { code: 'CANCELLED' } });
     expect(await snapshot(db, table)).toBe(before);
     // Nothing is left running or locked: a normal run goes through at once.
-    const again = await succeeds('KeyedBulkSeeder', pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table }));
+    const again = await succeeds(
+      'KeyedBulkSeeder',
+      pgEnv(db, 'public', { SEED_SEEDERS_DIR: seedersDir('keyed-bulk-seeder.ts'), KEYED_TABLE: table }),
+    );
     expect(again.results.seeders.KeyedBulkSeeder?.status).toBe('completed');
   }
 
-  it('the straight COPY into an empty table: exit 130, the table still empty', async () => {
-    await db.query('create table interrupted_straight (k integer primary key, label text not null, qty integer not null)');
-    await interrupted('interrupted_straight', /^copy \S*interrupted_straight\b/i);
-  }, RUN_TIMEOUT);
+  it(
+    'the straight COPY into an empty table: exit 130, the table still empty',
+    async () => {
+      await db.query(
+        'create table interrupted_straight (k integer primary key, label text not null, qty integer not null)',
+      );
+      await interrupted('interrupted_straight', /^copy \S*interrupted_straight\b/i);
+    },
+    RUN_TIMEOUT,
+  );
 
-  it('the COPY into the staging table: exit 130, the table as it was', async () => {
-    await db.query('create table interrupted_staged (k integer primary key, label text not null, qty integer not null)');
-    await db.query(`insert into interrupted_staged values (0, 'hand-made', 0)`);
-    await interrupted('interrupted_staged', /^copy "pg_temp"\."foodfleet_seed_stage_/i);
-  }, RUN_TIMEOUT);
+  it(
+    'the COPY into the staging table: exit 130, the table as it was',
+    async () => {
+      await db.query(
+        'create table interrupted_staged (k integer primary key, label text not null, qty integer not null)',
+      );
+      await db.query(`insert into interrupted_staged values (0, 'hand-made', 0)`);
+      await interrupted('interrupted_staged', /^copy "pg_temp"\."foodfleet_seed_stage_/i);
+    },
+    RUN_TIMEOUT,
+  );
 });

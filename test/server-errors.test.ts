@@ -3,7 +3,14 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open-database.js';
 import { freshDatabase, type FreshDatabase } from './support/index.js';
-import { createUser, DEFAULT_PASSWORD, seedWithCli, startApi, SUPERADMIN_EMAIL, type ApiHarness } from './server-harness.js';
+import {
+  createUser,
+  DEFAULT_PASSWORD,
+  seedWithCli,
+  startApi,
+  SUPERADMIN_EMAIL,
+  type ApiHarness,
+} from './server-harness.js';
 
 /** Every error status the API promises, each asserted over HTTP with its `{detail}`. */
 let db: FreshDatabase;
@@ -24,7 +31,10 @@ afterAll(async () => {
   await db?.close();
 });
 
-function expectUnauthorized(response: { status: number; headers: Headers; body: any; text: string }, detail: RegExp) {
+function expectUnauthorized(
+  response: { status: number; headers: Headers; body: any; text: string },
+  detail: RegExp,
+) {
   expect(response.status, response.text).toBe(401);
   expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="foodfleet-seed"/);
   expect(response.body.detail).toMatch(detail);
@@ -37,13 +47,25 @@ describe('401: tokens', () => {
 
   it('malformed Authorization header', async () => {
     for (const value of ['Basic YWRtaW46cGFzcw==', 'Bearer', 'Bearer a b c', 'token-without-scheme']) {
-      expectUnauthorized(await api.request('GET', '/api/v1/seeders/', { headers: { authorization: value } }), /Malformed|invalid/);
+      expectUnauthorized(
+        await api.request('GET', '/api/v1/seeders/', { headers: { authorization: value } }),
+        /Malformed|invalid/,
+      );
     }
   });
 
   it('not a JWT, a tampered payload, a foreign signature, alg "none"', async () => {
     const [header, , signature] = adminToken.split('.');
-    const forged = Buffer.from(JSON.stringify({ sub: '2', ver: 0, iss: 'foodfleet-seed', aud: 'foodfleet-seed-admin-api', iat: 1, exp: 4102444800 })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({
+        sub: '2',
+        ver: 0,
+        iss: 'foodfleet-seed',
+        aud: 'foodfleet-seed-admin-api',
+        iat: 1,
+        exp: 4102444800,
+      }),
+    ).toString('base64url');
     const foreign = await new SignJWT({ ver: 0 })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('1')
@@ -75,7 +97,9 @@ describe('401: tokens', () => {
     expect((await api.request('GET', '/api/v1/seeders/', { token })).status).toBe(200);
     await db.query('update users set is_active = false where id = $1', [id]);
     expectUnauthorized(await api.request('GET', '/api/v1/seeders/', { token }), /deactivated/);
-    const login = await api.request('POST', '/api/v1/auth/login', { body: { email: 'leaver@errors.test', password: PASSWORD } });
+    const login = await api.request('POST', '/api/v1/auth/login', {
+      body: { email: 'leaver@errors.test', password: PASSWORD },
+    });
     expect(login.status).toBe(401);
     expect(login.body.detail).toMatch(/deactivated/);
   });
@@ -91,10 +115,23 @@ describe('401: tokens', () => {
     await createUser(db, { email: 'rotator@errors.test', password: PASSWORD, roles: ['admin'] });
     const older = await api.login('rotator@errors.test', PASSWORD);
     const current = await api.login('rotator@errors.test', PASSWORD);
-    const changed = await api.request('POST', '/api/v1/auth/password/change', { token: current, body: { current_password: PASSWORD, new_password: 'Rotated-Password-43!' } });
+    const changed = await api.request('POST', '/api/v1/auth/password/change', {
+      token: current,
+      body: { current_password: PASSWORD, new_password: 'Rotated-Password-43!' },
+    });
     expect(changed.status, changed.text).toBe(200);
-    for (const token of [older, current]) expectUnauthorized(await api.request('GET', '/api/v1/seeders/', { token }), /before the password was changed/);
-    expect((await api.request('POST', '/api/v1/auth/login', { body: { email: 'rotator@errors.test', password: PASSWORD } })).status).toBe(401);
+    for (const token of [older, current])
+      expectUnauthorized(
+        await api.request('GET', '/api/v1/seeders/', { token }),
+        /before the password was changed/,
+      );
+    expect(
+      (
+        await api.request('POST', '/api/v1/auth/login', {
+          body: { email: 'rotator@errors.test', password: PASSWORD },
+        })
+      ).status,
+    ).toBe(401);
     const fresh = await api.login('rotator@errors.test', 'Rotated-Password-43!');
     expect((await api.request('GET', '/api/v1/seeders/', { token: fresh })).status).toBe(200);
   });
@@ -142,12 +179,18 @@ describe('400: bodies and queries name the field at fault', () => {
       [DEFAULT_PASSWORD, /published default password/],
     ];
     for (const [candidate, detail] of attempts) {
-      const response = await api.request('POST', '/api/v1/auth/password/change', { token, body: { current_password: DEFAULT_PASSWORD, new_password: candidate } });
+      const response = await api.request('POST', '/api/v1/auth/password/change', {
+        token,
+        body: { current_password: DEFAULT_PASSWORD, new_password: candidate },
+      });
       expect(response.status, candidate).toBe(400);
       expect(response.body.detail).toMatch(detail);
       expect(response.body.detail).toMatch(/Nothing was changed/);
     }
-    const wrongCurrent = await api.request('POST', '/api/v1/auth/password/change', { token, body: { current_password: 'not-it', new_password: 'Perfectly-Good-Pass-1' } });
+    const wrongCurrent = await api.request('POST', '/api/v1/auth/password/change', {
+      token,
+      body: { current_password: 'not-it', new_password: 'Perfectly-Good-Pass-1' },
+    });
     expect(wrongCurrent.status).toBe(400);
     expect(wrongCurrent.body.detail).toMatch(/current_password is incorrect/);
     // Nothing changed: the token still works and the default password still logs in.
@@ -179,10 +222,17 @@ describe('403, 404, 413', () => {
     expect(response.status).toBe(413);
     expect(response.body.detail).toMatch(/over 64 KB/);
     const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${api.url}/api/v1/auth/login`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = http.request(
+        `${api.url}/api/v1/auth/login`,
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          let body = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => (body += c))
+            .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 70; i++) req.write('x'.repeat(1024));
       req.end();
@@ -197,10 +247,16 @@ describe('409, 500, 503', () => {
     const other = await openDatabase(api.config);
     const release = await other.acquireRunLock(5000);
     try {
-      const response = await api.request('POST', '/api/v1/seeders/execute', { token: adminToken, body: { create_backup: false } });
+      const response = await api.request('POST', '/api/v1/seeders/execute', {
+        token: adminToken,
+        body: { create_backup: false },
+      });
       expect(response.status, response.text).toBe(409);
       expect(response.body.detail).toMatch(/Another run holds the lock/);
-      const [row] = await db.query<{ status: string; user_id: number; source: string }>('select status, user_id, source from seeder_executions where id = $1', [response.body.execution_id]);
+      const [row] = await db.query<{ status: string; user_id: number; source: string }>(
+        'select status, user_id, source from seeder_executions where id = $1',
+        [response.body.execution_id],
+      );
       expect(row).toEqual({ status: 'failed', user_id: 1, source: 'api' });
     } finally {
       await release?.();
@@ -209,18 +265,38 @@ describe('409, 500, 503', () => {
   });
 
   it('500 for a failed seeder: the execution id and the message, never a stack trace or SQL', async () => {
-    await db.query(`create function refuse_templates() returns trigger language plpgsql as $$ begin raise exception 'templates are frozen today'; end $$`);
-    await db.query('create trigger refuse_templates before insert or update on sms_templates for each row execute function refuse_templates()');
+    await db.query(
+      `create function refuse_templates() returns trigger language plpgsql as $$ begin raise exception 'templates are frozen today'; end $$`,
+    );
+    await db.query(
+      'create trigger refuse_templates before insert or update on sms_templates for each row execute function refuse_templates()',
+    );
     await db.query("delete from sms_templates where name = 'order_delivered'");
     try {
-      const response = await api.request('POST', '/api/v1/seeders/execute', { token: adminToken, body: { create_backup: false } });
+      const response = await api.request('POST', '/api/v1/seeders/execute', {
+        token: adminToken,
+        body: { create_backup: false },
+      });
       expect(response.status, response.text).toBe(500);
       expect(Object.keys(response.body).sort()).toEqual(['detail', 'execution_id']);
-      expect(response.body.detail).toMatch(/SMSTemplatesSeeder failed: templates are frozen today\. The whole run was rolled back/);
+      expect(response.body.detail).toMatch(
+        /SMSTemplatesSeeder failed: templates are frozen today\. The whole run was rolled back/,
+      );
       expect(response.text).not.toMatch(/\bat .*\.(ts|js):\d+|insert into|select /i);
-      const execution = await api.request('GET', `/api/v1/seeders/${response.body.execution_id}`, { token: adminToken });
-      expect(execution.body).toMatchObject({ status: 'failed', source: 'api', user_id: 1, triggered_by: 'api:user:1', error: { message: response.body.detail, stack: null } });
-      const [stored] = await db.query<{ error_stack: string }>('select error_stack from seeder_executions where id = $1', [response.body.execution_id]);
+      const execution = await api.request('GET', `/api/v1/seeders/${response.body.execution_id}`, {
+        token: adminToken,
+      });
+      expect(execution.body).toMatchObject({
+        status: 'failed',
+        source: 'api',
+        user_id: 1,
+        triggered_by: 'api:user:1',
+        error: { message: response.body.detail, stack: null },
+      });
+      const [stored] = await db.query<{ error_stack: string }>(
+        'select error_stack from seeder_executions where id = $1',
+        [response.body.execution_id],
+      );
       expect(stored?.error_stack).toMatch(/templates are frozen/); // kept for `show`, never sent
     } finally {
       await db.query('drop trigger refuse_templates on sms_templates');
@@ -232,13 +308,17 @@ describe('409, 500, 503', () => {
     const empty = await freshDatabase('server-errors-empty');
     const bare = await startApi({ db: empty });
     try {
-      const login = await bare.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } });
+      const login = await bare.request('POST', '/api/v1/auth/login', {
+        body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+      });
       expect(login.status).toBe(503);
       expect(login.body.detail).toMatch(/foodfleet-seed migrate.*foodfleet-seed run/);
       const health = await bare.request('GET', '/health');
       expect(health.status).toBe(503);
       expect(health.body).toMatchObject({ status: 'unavailable', database: 'not_migrated' });
-      const tables = await empty.query("select table_name from information_schema.tables where table_schema = 'public'");
+      const tables = await empty.query(
+        "select table_name from information_schema.tables where table_schema = 'public'",
+      );
       expect(tables).toEqual([]);
     } finally {
       await bare.close();
@@ -250,7 +330,10 @@ describe('409, 500, 503', () => {
     const plain = await api.request('GET', '/health');
     expect(plain.status).toBe(200);
     expect(plain.body).toEqual({ status: 'ok', database: 'ok' });
-    expect((await api.request('GET', '/health', { token: adminToken })).body).toEqual({ status: 'ok', database: 'ok' });
+    expect((await api.request('GET', '/health', { token: adminToken })).body).toEqual({
+      status: 'ok',
+      database: 'ok',
+    });
   });
 });
 
@@ -269,8 +352,13 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
   it('an unknown email and a wrong password get the same response in about the same time', async () => {
     const attempt = async (email: string) => {
       const started = performance.now();
-      const response = await fresh.request('POST', '/api/v1/auth/login', { body: { email, password: 'Wrong-Password-1!' } });
-      return { ms: performance.now() - started, answer: [response.status, response.body, response.headers.get('www-authenticate')] };
+      const response = await fresh.request('POST', '/api/v1/auth/login', {
+        body: { email, password: 'Wrong-Password-1!' },
+      });
+      return {
+        ms: performance.now() - started,
+        answer: [response.status, response.body, response.headers.get('www-authenticate')],
+      };
     };
     await attempt('warm-up@nowhere.test'); // makes the dummy hash once
     const known: number[] = [];
@@ -293,10 +381,14 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
   it('/health answers while several logins (bcrypt cost 12) are in flight', async () => {
     const finished: string[] = [];
     const logins = Array.from({ length: 6 }, (_, i) =>
-      fresh.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } }).then((response) => {
-        finished.push(`login ${i}`);
-        return response;
-      }),
+      fresh
+        .request('POST', '/api/v1/auth/login', {
+          body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+        })
+        .then((response) => {
+          finished.push(`login ${i}`);
+          return response;
+        }),
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
     const health = await fresh.request('GET', '/health');
@@ -312,17 +404,27 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
     const throttled = await startApi({ db });
     try {
       for (let i = 0; i < 5; i++) {
-        const r = await throttled.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: `wrong-${i}` } });
+        const r = await throttled.request('POST', '/api/v1/auth/login', {
+          body: { email: SUPERADMIN_EMAIL, password: `wrong-${i}` },
+        });
         expect(r.status).toBe(401);
       }
-      const blocked = await throttled.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } });
+      const blocked = await throttled.request('POST', '/api/v1/auth/login', {
+        body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+      });
       expect(blocked.status).toBe(429);
       const retryAfter = Number(blocked.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThan(800);
       expect(retryAfter).toBeLessThanOrEqual(900);
       expect(blocked.body.detail).toMatch(/Too many failed attempts/);
       throttled.advanceClock(901);
-      expect((await throttled.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } })).status).toBe(200);
+      expect(
+        (
+          await throttled.request('POST', '/api/v1/auth/login', {
+            body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await throttled.close();
     }
@@ -333,9 +435,19 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
     try {
       for (let i = 0; i < 5; i++) {
         const headers = { 'x-forwarded-for': `198.51.100.${i}` };
-        expect((await direct.request('POST', '/api/v1/auth/login', { body: { email: `spoof-${i}@nowhere.test`, password: 'x' }, headers })).status).toBe(401);
+        expect(
+          (
+            await direct.request('POST', '/api/v1/auth/login', {
+              body: { email: `spoof-${i}@nowhere.test`, password: 'x' },
+              headers,
+            })
+          ).status,
+        ).toBe(401);
       }
-      const blocked = await direct.request('POST', '/api/v1/auth/login', { body: { email: 'other@nowhere.test', password: 'x' }, headers: { 'x-forwarded-for': '198.51.100.99' } });
+      const blocked = await direct.request('POST', '/api/v1/auth/login', {
+        body: { email: 'other@nowhere.test', password: 'x' },
+        headers: { 'x-forwarded-for': '198.51.100.99' },
+      });
       expect(blocked.status).toBe(429);
     } finally {
       await direct.close();
@@ -345,11 +457,24 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
       // The last entry is the one the proxy appended; earlier ones are whatever the client claimed.
       for (let i = 0; i < 5; i++) {
         const headers = { 'x-forwarded-for': `10.0.0.${i}, 203.0.113.5` };
-        expect((await proxied.request('POST', '/api/v1/auth/login', { body: { email: `proxied-${i}@nowhere.test`, password: 'x' }, headers })).status).toBe(401);
+        expect(
+          (
+            await proxied.request('POST', '/api/v1/auth/login', {
+              body: { email: `proxied-${i}@nowhere.test`, password: 'x' },
+              headers,
+            })
+          ).status,
+        ).toBe(401);
       }
-      const sameClient = await proxied.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD }, headers: { 'x-forwarded-for': '203.0.113.5' } });
+      const sameClient = await proxied.request('POST', '/api/v1/auth/login', {
+        body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+        headers: { 'x-forwarded-for': '203.0.113.5' },
+      });
       expect(sameClient.status).toBe(429);
-      const otherClient = await proxied.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD }, headers: { 'x-forwarded-for': '203.0.113.6' } });
+      const otherClient = await proxied.request('POST', '/api/v1/auth/login', {
+        body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+        headers: { 'x-forwarded-for': '203.0.113.6' },
+      });
       expect(otherClient.status).toBe(200);
     } finally {
       await proxied.close();
@@ -360,9 +485,17 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
     const throttled = await startApi({ db });
     try {
       for (let i = 0; i < 5; i++) {
-        expect((await throttled.request('POST', '/api/v1/auth/login', { body: { email: `spray-${i}@nowhere.test`, password: 'x' } })).status).toBe(401);
+        expect(
+          (
+            await throttled.request('POST', '/api/v1/auth/login', {
+              body: { email: `spray-${i}@nowhere.test`, password: 'x' },
+            })
+          ).status,
+        ).toBe(401);
       }
-      const blocked = await throttled.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } });
+      const blocked = await throttled.request('POST', '/api/v1/auth/login', {
+        body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+      });
       expect(blocked.status).toBe(429);
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
@@ -370,4 +503,3 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
     }
   });
 });
-

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBucket, freshDatabase, type CliProcess, type FreshDatabase, type TestBucket } from './support/index.js';
+import {
+  createBucket,
+  freshDatabase,
+  type CliProcess,
+  type FreshDatabase,
+  type TestBucket,
+} from './support/index.js';
 import { curl, DEFAULT_PASSWORD, seedWithCli, startServe, TOKEN_SECRET } from './server-harness.js';
 
 /**
@@ -30,7 +36,8 @@ afterAll(async () => {
 
 const api = (path: string) => `${serve.url}${path}`;
 const auth = () => [`Authorization: Bearer ${TOKEN}`];
-const templateCount = async () => Number((await db.query<{ n: string }>('select count(*) as n from sms_templates'))[0]?.n);
+const templateCount = async () =>
+  Number((await db.query<{ n: string }>('select count(*) as n from sms_templates'))[0]?.n);
 
 describe('the guide, step by step', () => {
   it('binds 127.0.0.1 by default', () => {
@@ -52,7 +59,7 @@ describe('the guide, step by step', () => {
     TOKEN = response.body.access_token;
   });
 
-  it('2. execute seeders with a backup: the guide\'s response shape plus execution_id and warnings', async () => {
+  it("2. execute seeders with a backup: the guide's response shape plus execution_id and warnings", async () => {
     const response = await curl('POST', api('/api/v1/seeders/execute'), {
       headers: [...auth(), 'Content-Type: application/json'],
       data: `{
@@ -63,12 +70,22 @@ describe('the guide, step by step', () => {
     const body = response.body;
     expect(body).toMatchObject({ success: true, backup_created: true, dry_run: false });
     expect(Object.keys(body.results.seeders)).toEqual(SEEDERS);
-    for (const name of SEEDERS) expect(body.results.seeders[name]).toMatchObject({ status: 'completed', created: 0, updated: 0, deleted: 0 });
+    for (const name of SEEDERS)
+      expect(body.results.seeders[name]).toMatchObject({
+        status: 'completed',
+        created: 0,
+        updated: 0,
+        deleted: 0,
+      });
     expect(body.results.total).toEqual({ created: 0, updated: 0, deleted: 0 });
-    expect(body.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/still uses the published default password/)]));
+    expect(body.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/still uses the published default password/)]),
+    );
     executionId = body.execution_id;
     backupKey = body.backup_s3_key;
-    expect(backupKey).toMatch(new RegExp(`^database-backups/\\d{8}_\\d{6}_execution_${executionId}\\.json\\.gz$`));
+    expect(backupKey).toMatch(
+      new RegExp(`^database-backups/\\d{8}_\\d{6}_execution_${executionId}\\.json\\.gz$`),
+    );
   });
 
   it('5. view execution history (and the Monitoring / Best Practices variants)', async () => {
@@ -95,7 +112,13 @@ describe('the guide, step by step', () => {
   it('6. get one execution', async () => {
     const response = await curl('GET', api(`/api/v1/seeders/${executionId}`), { headers: auth() });
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ id: executionId, status: 'completed', user_id: 1, results: { total: { created: 0, updated: 0, deleted: 0 } }, error: null });
+    expect(response.body).toMatchObject({
+      id: executionId,
+      status: 'completed',
+      user_id: 1,
+      results: { total: { created: 0, updated: 0, deleted: 0 } },
+      error: null,
+    });
   });
 
   it('4. restore from execution ID puts back what changed since its backup', async () => {
@@ -108,16 +131,31 @@ describe('the guide, step by step', () => {
   }`,
     });
     expect(response.status, response.text).toBe(200);
-    expect(response.body).toMatchObject({ success: true, key: backupKey, tables: { sms_templates: 4, users: 1, permissions: 23 } });
+    expect(response.body).toMatchObject({
+      success: true,
+      key: backupKey,
+      tables: { sms_templates: 4, users: 1, permissions: 23 },
+    });
     expect(response.body.safety_backup_key).toMatch(/^database-backups\/.*\.json\.gz$/);
     expect(await templateCount()).toBe(4);
-    const record = await curl('GET', api(`/api/v1/seeders/${response.body.execution_id}`), { headers: auth() });
-    expect(record.body).toMatchObject({ command: 'restore', status: 'completed', user_id: 1, source: 'api', restored_key: backupKey });
+    const record = await curl('GET', api(`/api/v1/seeders/${response.body.execution_id}`), {
+      headers: auth(),
+    });
+    expect(record.body).toMatchObject({
+      command: 'restore',
+      status: 'completed',
+      user_id: 1,
+      source: 'api',
+      restored_key: backupKey,
+    });
   });
 
   it('4. restore from the latest backup ({}) and from a specific key', async () => {
     await db.query("delete from sms_templates where name = '2fa_code'");
-    const latest = await curl('POST', api('/api/v1/seeders/restore'), { headers: [...auth(), 'Content-Type: application/json'], data: '{}' });
+    const latest = await curl('POST', api('/api/v1/seeders/restore'), {
+      headers: [...auth(), 'Content-Type: application/json'],
+      data: '{}',
+    });
     expect(latest.status, latest.text).toBe(200);
     expect(latest.body.key).toBe(backupKey); // a restore's own safety backup is never "latest"
     expect(await templateCount()).toBe(4);
@@ -137,10 +175,17 @@ describe('the guide, step by step', () => {
     await db.query("insert into sms_templates (name, body) values ('extra', 'not seeded')");
     const response = await curl('POST', api('/api/v1/seeders/reset'), { headers: auth() });
     expect(response.status, response.text).toBe(200);
-    expect(response.body).toMatchObject({ success: true, backup_created: true, results: { total: { created: 33 } } });
+    expect(response.body).toMatchObject({
+      success: true,
+      backup_created: true,
+      results: { total: { created: 33 } },
+    });
     expect(response.body.backup_s3_key).toMatch(/^database-backups\//);
     expect(await templateCount()).toBe(4);
-    const [row] = await db.query<{ command: string; user_id: number; source: string }>('select command, user_id, source from seeder_executions where id = $1', [response.body.execution_id]);
+    const [row] = await db.query<{ command: string; user_id: number; source: string }>(
+      'select command, user_id, source from seeder_executions where id = $1',
+      [response.body.execution_id],
+    );
     expect(row).toEqual({ command: 'reset', user_id: 1, source: 'api' });
   });
 
@@ -148,7 +193,9 @@ describe('the guide, step by step', () => {
     // The reset recreated the super-admin (new id): its old token belongs to no one now.
     const stale = await curl('GET', api('/api/v1/seeders/'), { headers: auth() });
     expect(stale.status).toBe(401);
-    const login = await curl('POST', api('/api/v1/auth/login'), { data: '{"email": "admin@foodfleet.com", "password": "SuperAdmin@123"}' });
+    const login = await curl('POST', api('/api/v1/auth/login'), {
+      data: '{"email": "admin@foodfleet.com", "password": "SuperAdmin@123"}',
+    });
     expect(login.status, login.text).toBe(200);
     TOKEN = login.body.access_token;
 
@@ -163,8 +210,16 @@ describe('the guide, step by step', () => {
     const old = await curl('GET', api('/api/v1/seeders/'), { headers: auth() });
     expect(old.status).toBe(401);
     expect(old.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expect((await curl('POST', api('/api/v1/auth/login'), { data: `{"email": "admin@foodfleet.com", "password": "${DEFAULT_PASSWORD}"}` })).status).toBe(401);
-    const fresh = await curl('POST', api('/api/v1/auth/login'), { data: '{"email": "admin@foodfleet.com", "password": "NewSecurePassword123!"}' });
+    expect(
+      (
+        await curl('POST', api('/api/v1/auth/login'), {
+          data: `{"email": "admin@foodfleet.com", "password": "${DEFAULT_PASSWORD}"}`,
+        })
+      ).status,
+    ).toBe(401);
+    const fresh = await curl('POST', api('/api/v1/auth/login'), {
+      data: '{"email": "admin@foodfleet.com", "password": "NewSecurePassword123!"}',
+    });
     expect(fresh.status).toBe(200);
     expect(fresh.body.warning).toBeUndefined();
   });

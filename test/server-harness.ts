@@ -66,7 +66,13 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   const { config } = loadConfig({ cwd: tempDir('foodfleet-api-'), env });
   const captured: string[] = [];
   const sink = new Writable({ write: (chunk, _encoding, done) => (captured.push(String(chunk)), done()) });
-  const out = new Output({ json: false, logFormat: options.logFormat ?? 'text', stdout: sink, stderr: sink, env });
+  const out = new Output({
+    json: false,
+    logFormat: options.logFormat ?? 'text',
+    stdout: sink,
+    stderr: sink,
+    env,
+  });
   out.setSecrets([TOKEN_SECRET]);
   const logger = outputLogger(out);
   const database = await openDatabase(config);
@@ -74,7 +80,14 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   const runs = new AbortController();
   let offsetMs = 0;
   const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
-  const real = createOperations({ config, production: Boolean(options.production), database, out, logger, signal: runs.signal });
+  const real = createOperations({
+    config,
+    production: Boolean(options.production),
+    database,
+    out,
+    logger,
+    signal: runs.signal,
+  });
   const app = createApp({
     database,
     operations: options.operations ? options.operations(real) : real,
@@ -98,7 +111,11 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     await database.close();
     throw error;
   }
-  const request = async <T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> => {
+  const request = async <T>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
     let body: string | undefined;
@@ -125,7 +142,9 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     advanceClock: (seconds) => (offsetMs += seconds * 1000),
     request,
     async login(email, password) {
-      const response = await request<{ access_token: string }>('POST', '/api/v1/auth/login', { body: { email, password } });
+      const response = await request<{ access_token: string }>('POST', '/api/v1/auth/login', {
+        body: { email, password },
+      });
       expect(response.status, response.text).toBe(200);
       return response.body.access_token;
     },
@@ -158,13 +177,20 @@ export async function createUser(
   );
   const id = row!.id;
   for (const role of user.roles) {
-    await db.query('insert into user_roles (user_id, role_id) select $1, id from roles where name = $2', [id, role]);
+    await db.query('insert into user_roles (user_id, role_id) select $1, id from roles where name = $2', [
+      id,
+      role,
+    ]);
   }
   return id;
 }
 
 /** `foodfleet-seed serve --port 0` as a process: its URL from the "Listening on" line. */
-export async function startServe(env: Record<string, string | undefined>, args: string[] = [], cwd?: string): Promise<{ url: string; cli: CliProcess }> {
+export async function startServe(
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+  cwd?: string,
+): Promise<{ url: string; cli: CliProcess }> {
   const cli = startCli(['serve', '--port', '0', ...args], { env, cwd });
   const line = await cli.waitForLine('stderr', /Listening on http|"event":"server_listening"/, 30_000);
   const url = /(http:\/\/[^\s"]+:\d+)/.exec(line)?.[1];
@@ -176,7 +202,11 @@ export async function startServe(env: Record<string, string | undefined>, args: 
  * What `curl -X METHOD URL -H … -d DATA` sends: with -d and no Content-Type header, curl says
  * application/x-www-form-urlencoded. Returns status, headers and the parsed JSON body.
  */
-export async function curl(method: string, url: string, options: { headers?: string[]; data?: string } = {}): Promise<ApiResponse> {
+export async function curl(
+  method: string,
+  url: string,
+  options: { headers?: string[]; data?: string } = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = {};
   for (const header of options.headers ?? []) {
     const at = header.indexOf(':');

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type FreshDatabase } from './support/index.js';
-import { createUser, DEFAULT_PASSWORD, seedWithCli, startApi, SUPERADMIN_EMAIL, type ApiHarness } from './server-harness.js';
+import {
+  createUser,
+  DEFAULT_PASSWORD,
+  seedWithCli,
+  startApi,
+  SUPERADMIN_EMAIL,
+  type ApiHarness,
+} from './server-harness.js';
 import type { Actor, Operations } from '../src/server/operations.js';
 
 /**
@@ -12,7 +19,14 @@ let api: ApiHarness;
 const calls: Array<{ operation: string; actor: Actor }> = [];
 
 const PASSWORD = 'Matrix-Password-42!';
-const ROLES = ['superadmin', 'admin', 'restaurant_owner', 'restaurant_manager', 'customer', '(none)'] as const;
+const ROLES = [
+  'superadmin',
+  'admin',
+  'restaurant_owner',
+  'restaurant_manager',
+  'customer',
+  '(none)',
+] as const;
 const ALLOWED = new Set(['superadmin', 'admin']);
 const ENDPOINTS = [
   { method: 'POST', path: '/api/v1/seeders/execute', body: { create_backup: false }, operation: 'execute' },
@@ -39,7 +53,10 @@ beforeAll(async () => {
   api = await startApi({ db, operations: recording });
   for (const role of ROLES) {
     const email = `${role.replace(/[()]/g, '')}@matrix.test`;
-    userIds.set(role, await createUser(db, { email, password: PASSWORD, roles: role === '(none)' ? [] : [role] }));
+    userIds.set(
+      role,
+      await createUser(db, { email, password: PASSWORD, roles: role === '(none)' ? [] : [role] }),
+    );
     tokens.set(role, await api.login(email, PASSWORD));
   }
 });
@@ -55,7 +72,10 @@ describe('RBAC matrix', () => {
       const expected = ALLOWED.has(role) ? 200 : 403;
       it(`${role} → ${endpoint.method} ${endpoint.path} → ${expected}`, async () => {
         calls.length = 0;
-        const response = await api.request(endpoint.method, endpoint.path, { token: tokens.get(role), body: 'body' in endpoint ? endpoint.body : undefined });
+        const response = await api.request(endpoint.method, endpoint.path, {
+          token: tokens.get(role),
+          body: 'body' in endpoint ? endpoint.body : undefined,
+        });
         expect(response.status, response.text).toBe(expected);
         if (expected === 403) {
           const permission = endpoint.method === 'GET' ? 'seeders:read' : 'seeders:execute';
@@ -71,7 +91,10 @@ describe('RBAC matrix', () => {
 
   it('every role may change its own password (no permission needed): a weak one is refused with 400, not 403', async () => {
     for (const role of ROLES) {
-      const response = await api.request('POST', '/api/v1/auth/password/change', { token: tokens.get(role), body: { current_password: PASSWORD, new_password: 'weak' } });
+      const response = await api.request('POST', '/api/v1/auth/password/change', {
+        token: tokens.get(role),
+        body: { current_password: PASSWORD, new_password: 'weak' },
+      });
       expect(response.status, `${role}: ${response.text}`).toBe(400);
     }
   });
@@ -89,20 +112,30 @@ describe('permissions are read on every request', () => {
   it('revoking a role takes effect at once, with the same token', async () => {
     const token = tokens.get('admin')!;
     expect((await api.request('GET', '/api/v1/seeders/', { token })).status).toBe(200);
-    await db.query("delete from user_roles where user_id = $1 and role_id = (select id from roles where name = 'admin')", [userIds.get('admin')]);
+    await db.query(
+      "delete from user_roles where user_id = $1 and role_id = (select id from roles where name = 'admin')",
+      [userIds.get('admin')],
+    );
     const revoked = await api.request('GET', '/api/v1/seeders/', { token });
     expect(revoked.status).toBe(403);
-    await db.query("insert into user_roles (user_id, role_id) select $1, id from roles where name = 'admin'", [userIds.get('admin')]);
+    await db.query(
+      "insert into user_roles (user_id, role_id) select $1, id from roles where name = 'admin'",
+      [userIds.get('admin')],
+    );
     expect((await api.request('GET', '/api/v1/seeders/', { token })).status).toBe(200);
   });
 
   it('granting seeders:read to a role takes effect at once', async () => {
     const token = tokens.get('customer')!;
     expect((await api.request('GET', '/api/v1/seeders/', { token })).status).toBe(403);
-    await db.query("insert into role_permissions (role_id, permission_id) select r.id, p.id from roles r, permissions p where r.name = 'customer' and p.name = 'seeders:read'");
+    await db.query(
+      "insert into role_permissions (role_id, permission_id) select r.id, p.id from roles r, permissions p where r.name = 'customer' and p.name = 'seeders:read'",
+    );
     expect((await api.request('GET', '/api/v1/seeders/', { token })).status).toBe(200);
     expect((await api.request('POST', '/api/v1/seeders/execute', { token })).status).toBe(403);
-    await db.query("delete from role_permissions where role_id = (select id from roles where name = 'customer') and permission_id = (select id from permissions where name = 'seeders:read')");
+    await db.query(
+      "delete from role_permissions where role_id = (select id from roles where name = 'customer') and permission_id = (select id from permissions where name = 'seeders:read')",
+    );
   });
 });
 
@@ -118,27 +151,39 @@ describe('the published default password in production', () => {
   });
 
   it('outside production the login works fully and carries a warning', async () => {
-    const response = await api.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } });
+    const response = await api.request('POST', '/api/v1/auth/login', {
+      body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+    });
     expect(response.status).toBe(200);
     expect(response.body.warning).toMatch(/default password/);
-    expect((await api.request('GET', '/api/v1/seeders/', { token: response.body.access_token })).status).toBe(200);
+    expect((await api.request('GET', '/api/v1/seeders/', { token: response.body.access_token })).status).toBe(
+      200,
+    );
   });
 
   it('in production the token can only change the password; everything else is 403 saying why', async () => {
-    const response = await prod.request('POST', '/api/v1/auth/login', { body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD } });
+    const response = await prod.request('POST', '/api/v1/auth/login', {
+      body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+    });
     expect(response.status).toBe(200);
     expect(response.body.warning).toMatch(/can only change it/);
     const token = response.body.access_token as string;
     calls.length = 0;
     for (const endpoint of ENDPOINTS) {
-      const refused = await prod.request(endpoint.method, endpoint.path, { token, body: 'body' in endpoint ? endpoint.body : undefined });
+      const refused = await prod.request(endpoint.method, endpoint.path, {
+        token,
+        body: 'body' in endpoint ? endpoint.body : undefined,
+      });
       expect(refused.status).toBe(403);
       expect(refused.body.detail).toMatch(/published default password/);
       expect(refused.body.detail).toMatch(/password\/change/);
     }
     expect(calls).toEqual([]);
 
-    const changed = await prod.request('POST', '/api/v1/auth/password/change', { token, body: { current_password: DEFAULT_PASSWORD, new_password: 'NewSecurePassword123!' } });
+    const changed = await prod.request('POST', '/api/v1/auth/password/change', {
+      token,
+      body: { current_password: DEFAULT_PASSWORD, new_password: 'NewSecurePassword123!' },
+    });
     expect(changed.status, changed.text).toBe(200);
     const full = await prod.login(SUPERADMIN_EMAIL, 'NewSecurePassword123!');
     expect((await prod.request('GET', '/api/v1/seeders/', { token: full })).status).toBe(200);

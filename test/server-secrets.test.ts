@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type FreshDatabase } from './support/index.js';
-import { createUser, DEFAULT_PASSWORD, seedWithCli, startApi, SUPERADMIN_EMAIL, TOKEN_SECRET, type ApiHarness, type ApiResponse } from './server-harness.js';
+import {
+  createUser,
+  DEFAULT_PASSWORD,
+  seedWithCli,
+  startApi,
+  SUPERADMIN_EMAIL,
+  TOKEN_SECRET,
+  type ApiHarness,
+  type ApiResponse,
+} from './server-harness.js';
 
 /**
  * Tokens, passwords and the token secret never appear in the log (text or JSON) nor in any
@@ -45,9 +54,21 @@ for (const logFormat of ['text', 'json'] as const) {
         ['POST', '/api/v1/seeders/execute', { token, body: { create_backup: false } }],
         ['GET', '/api/v1/seeders/?limit=50', { token: superadmin }],
         ['GET', '/api/v1/seeders/', { token: `${token.slice(0, -2)}xx` }],
-        ['POST', '/api/v1/auth/password/change', { token, body: { current_password: ADMIN_PASSWORD, new_password: 'weak' } }],
-        ['POST', '/api/v1/auth/password/change', { token, body: { current_password: WRONG_PASSWORD, new_password: NEW_PASSWORD } }],
-        ['POST', '/api/v1/auth/password/change', { token, body: { current_password: ADMIN_PASSWORD, new_password: NEW_PASSWORD } }],
+        [
+          'POST',
+          '/api/v1/auth/password/change',
+          { token, body: { current_password: ADMIN_PASSWORD, new_password: 'weak' } },
+        ],
+        [
+          'POST',
+          '/api/v1/auth/password/change',
+          { token, body: { current_password: WRONG_PASSWORD, new_password: NEW_PASSWORD } },
+        ],
+        [
+          'POST',
+          '/api/v1/auth/password/change',
+          { token, body: { current_password: ADMIN_PASSWORD, new_password: NEW_PASSWORD } },
+        ],
         ['GET', '/api/v1/seeders/', { token }],
       ];
       for (const [method, path, options] of calls) responses.push(await api.request(method, path, options));
@@ -64,11 +85,14 @@ for (const logFormat of ['text', 'json'] as const) {
 
     it('the log has a line per request and none of the secrets', () => {
       const log = api.log();
-      const requestLines = log.split('\n').filter((line) => /\/api\/v1\//.test(line) && /\b(200|40\d)\b/.test(line));
+      const requestLines = log
+        .split('\n')
+        .filter((line) => /\/api\/v1\//.test(line) && /\b(200|40\d)\b/.test(line));
       expect(requestLines.length).toBeGreaterThanOrEqual(responses.length + tokens.length);
       for (const secret of [...tokens, ...SECRETS]) expect(log).not.toContain(secret);
       // Not even part of a token.
-      for (const token of tokens) for (const part of token.split('.').slice(1)) expect(log).not.toContain(part);
+      for (const token of tokens)
+        for (const part of token.split('.').slice(1)) expect(log).not.toContain(part);
     });
 
     it('no response carries a token, a password or the secret; errors carry no stack or SQL', () => {

@@ -5,11 +5,14 @@ import { passwordProblem } from '../src/server/auth/password-policy.js';
 /** The API's pure rules, fast: the password policy and the login throttle's window. */
 describe('password policy', () => {
   it("accepts the guide's example and other strong passwords", () => {
-    for (const ok of ['NewSecurePassword123!', 'Añejo-Tequila-2024', `Aa1!${'x'.repeat(68)}`]) expect(passwordProblem(ok, 'old')).toBeNull();
+    for (const ok of ['NewSecurePassword123!', 'Añejo-Tequila-2024', `Aa1!${'x'.repeat(68)}`])
+      expect(passwordProblem(ok, 'old')).toBeNull();
   });
 
   it('names what is missing', () => {
-    expect(passwordProblem('short', 'old')).toMatch(/it has 5 characters, no upper-case letter, no digit, no symbol/);
+    expect(passwordProblem('short', 'old')).toMatch(
+      /it has 5 characters, no upper-case letter, no digit, no symbol/,
+    );
     expect(passwordProblem('ALLUPPERCASE-123', 'old')).toMatch(/\(no lower-case letter\)/);
     expect(passwordProblem('Spaces are not symbols 1', 'old')).toMatch(/no symbol/);
   });

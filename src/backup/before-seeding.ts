@@ -37,12 +37,23 @@ export async function backupBeforeSeeding(request: BackupBeforeSeeding): Promise
     const opened = await openStore(config, database);
     for (const warning of opened.warnings) out.warn(warning);
     warnings.push(...opened.warnings);
-    const result = await takeAndRecordBackup({ database, store: opened.store, executionId, takenBy: 'run', config, signal: request.signal, events, tracker });
+    const result = await takeAndRecordBackup({
+      database,
+      store: opened.store,
+      executionId,
+      takenBy: 'run',
+      config,
+      signal: request.signal,
+      events,
+      tracker,
+    });
     return { backupCreated: true, backupKey: result.key, warnings };
   } catch (error) {
     if (request.signal?.aborted || (error instanceof SeedError && error.code === 'CANCELLED')) throw error;
     // openStore failures happen before takeBackup could record anything.
-    await tracker.recordBackup(executionId, { key: null, status: 'failed', error: (error as Error).message }).catch(() => undefined);
+    await tracker
+      .recordBackup(executionId, { key: null, status: 'failed', error: (error as Error).message })
+      .catch(() => undefined);
     if (request.required) {
       throw new OperationError(
         'BACKUP_FAILED',

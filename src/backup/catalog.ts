@@ -1,6 +1,13 @@
 import { NotFoundError, OperationError } from '../errors.js';
 import { manifestSchema, type BackupManifest } from './format.js';
-import { backupKeyOfManifest, isManifestKey, manifestKeyOf, newestFirst, parseBackupKey, type ParsedBackupKey } from './keys.js';
+import {
+  backupKeyOfManifest,
+  isManifestKey,
+  manifestKeyOf,
+  newestFirst,
+  parseBackupKey,
+  type ParsedBackupKey,
+} from './keys.js';
 import type { BackupStore, StoredObject } from './store.js';
 
 /** A backup object found in the store. */
@@ -51,7 +58,9 @@ export async function takeInventory(store: BackupStore): Promise<BackupInventory
   return {
     complete: backups.filter((b) => manifests.has(b.key)),
     incomplete: backups.filter((b) => !manifests.has(b.key)),
-    orphanManifests: [...manifests].filter(([key]) => !keys.has(key) && parseBackupKey(key, store.prefix)).map(([, object]) => object),
+    orphanManifests: [...manifests]
+      .filter(([key]) => !keys.has(key) && parseBackupKey(key, store.prefix))
+      .map(([, object]) => object),
   };
 }
 
@@ -60,7 +69,11 @@ export async function takeInventory(store: BackupStore): Promise<BackupInventory
  * (when the listed object is known) describing an object of the size actually stored.
  * Returns the manifest, or the reason it cannot be trusted; null when there is none.
  */
-export async function readManifest(store: BackupStore, key: string, listed?: { size: number }): Promise<{ manifest: BackupManifest } | { problem: string } | null> {
+export async function readManifest(
+  store: BackupStore,
+  key: string,
+  listed?: { size: number },
+): Promise<{ manifest: BackupManifest } | { problem: string } | null> {
   const raw = await store.getSmall(manifestKeyOf(key));
   if (raw === null) return null;
   let value: unknown;
@@ -72,17 +85,24 @@ export async function readManifest(store: BackupStore, key: string, listed?: { s
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { problem: `its manifest is invalid (${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown problem'})` };
+    return {
+      problem: `its manifest is invalid (${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown problem'})`,
+    };
   }
   if (parsed.data.key !== key) return { problem: `its manifest describes another key (${parsed.data.key})` };
   if (listed && listed.size !== parsed.data.size) {
-    return { problem: `the stored object holds ${listed.size} bytes but its manifest says ${parsed.data.size}` };
+    return {
+      problem: `the stored object holds ${listed.size} bytes but its manifest says ${parsed.data.size}`,
+    };
   }
   return { manifest: parsed.data };
 }
 
 /** Complete backups with valid manifests, newest first; `total` counts backups that have a manifest. */
-export async function listBackups(store: BackupStore, options: { limit: number }): Promise<{ items: CatalogItem[]; total: number }> {
+export async function listBackups(
+  store: BackupStore,
+  options: { limit: number },
+): Promise<{ items: CatalogItem[]; total: number }> {
   const { complete } = await takeInventory(store);
   const items: CatalogItem[] = [];
   await walkManifests(store, complete, (item) => {
@@ -96,11 +116,16 @@ export async function listBackups(store: BackupStore, options: { limit: number }
  * "Latest": the newest complete backup taken by run, backup or reset (never a restore's safety
  * backup) — of `schema` when given, since several schemas may share one prefix.
  */
-export async function findLatestBackup(store: BackupStore, inventory?: BackupInventory, schema?: string): Promise<CatalogItem | null> {
+export async function findLatestBackup(
+  store: BackupStore,
+  inventory?: BackupInventory,
+  schema?: string,
+): Promise<CatalogItem | null> {
   const { complete } = inventory ?? (await takeInventory(store));
   let latest: CatalogItem | null = null;
   await walkManifests(store, complete, (item) => {
-    const sameSchema = schema === undefined || item.manifest.schema === undefined || item.manifest.schema === schema;
+    const sameSchema =
+      schema === undefined || item.manifest.schema === undefined || item.manifest.schema === schema;
     if (RESTORABLE_BY_DEFAULT.has(item.taken_by) && sameSchema) latest = item;
     return latest !== null;
   });
@@ -108,13 +133,20 @@ export async function findLatestBackup(store: BackupStore, inventory?: BackupInv
 }
 
 /** The complete backup execution `executionId` took, if any. */
-export async function findBackupOfExecution(store: BackupStore, executionId: number): Promise<CatalogItem | null> {
+export async function findBackupOfExecution(
+  store: BackupStore,
+  executionId: number,
+): Promise<CatalogItem | null> {
   const { complete } = await takeInventory(store);
   let found: CatalogItem | null = null;
-  await walkManifests(store, complete.filter((b) => b.executionId === executionId), (item) => {
-    found = item;
-    return true;
-  });
+  await walkManifests(
+    store,
+    complete.filter((b) => b.executionId === executionId),
+    (item) => {
+      found = item;
+      return true;
+    },
+  );
   return found;
 }
 
@@ -135,11 +167,16 @@ export async function resolveBackup(store: BackupStore, key?: string, schema?: s
   }
   const listed = (await store.list(key)).find((object) => object.key === key);
   if (!listed) {
-    throw new NotFoundError(`Backup ${key} does not exist in ${store.description}. Nothing was read or changed. List the stored backups with: foodfleet-seed backups`);
+    throw new NotFoundError(
+      `Backup ${key} does not exist in ${store.description}. Nothing was read or changed. List the stored backups with: foodfleet-seed backups`,
+    );
   }
   const outcome = await readManifest(store, key, listed);
   if (outcome === null || 'problem' in outcome) {
-    const why = outcome === null ? 'it has no manifest, so it is incomplete (an upload that failed or is still running)' : outcome.problem;
+    const why =
+      outcome === null
+        ? 'it has no manifest, so it is incomplete (an upload that failed or is still running)'
+        : outcome.problem;
     throw new OperationError(
       'BACKUP_INVALID',
       `Backup ${key} cannot be used: ${why}. Nothing was read or changed. Pick a complete backup from: foodfleet-seed backups`,
@@ -152,7 +189,11 @@ export async function resolveBackup(store: BackupStore, key?: string, schema?: s
  * Reads manifests of `backups` (newest first) a few at a time and hands each valid one to
  * `visit` in order until it returns true. Backups whose manifest is missing or invalid are skipped.
  */
-async function walkManifests(store: BackupStore, backups: readonly StoredBackup[], visit: (item: CatalogItem) => boolean): Promise<void> {
+async function walkManifests(
+  store: BackupStore,
+  backups: readonly StoredBackup[],
+  visit: (item: CatalogItem) => boolean,
+): Promise<void> {
   for (let start = 0; start < backups.length; start += MANIFEST_BATCH) {
     const batch = backups.slice(start, start + MANIFEST_BATCH);
     const outcomes = await Promise.all(batch.map((backup) => readManifest(store, backup.key, backup)));
@@ -164,7 +205,14 @@ async function walkManifests(store: BackupStore, backups: readonly StoredBackup[
 }
 
 function toItem(key: string, manifest: BackupManifest): CatalogItem {
-  return { key, created_at: manifest.created_at, size: manifest.size, execution_id: manifest.execution_id, taken_by: manifest.taken_by, manifest };
+  return {
+    key,
+    created_at: manifest.created_at,
+    size: manifest.size,
+    execution_id: manifest.execution_id,
+    taken_by: manifest.taken_by,
+    manifest,
+  };
 }
 
 /** What `backups prune` removes. */
@@ -193,7 +241,11 @@ export const INCOMPLETE_GRACE_MS = 24 * 60 * 60 * 1000;
  * `protectedKeys` (the "latest" a restore would pick). Incomplete uploads older than a day and
  * manifests without a backup go too.
  */
-export function planPrune(inventory: BackupInventory, policy: PrunePolicy, protectedKeys: ReadonlySet<string>): PruneTarget[] {
+export function planPrune(
+  inventory: BackupInventory,
+  policy: PrunePolicy,
+  protectedKeys: ReadonlySet<string>,
+): PruneTarget[] {
   const now = policy.now.getTime();
   const targets: PruneTarget[] = [];
   inventory.complete.forEach((backup, index) => {
@@ -201,15 +253,36 @@ export function planPrune(inventory: BackupInventory, policy: PrunePolicy, prote
     const beyondKeep = policy.keep === undefined || index >= policy.keep;
     const tooOld = policy.olderThanMs === undefined || now - backup.createdAt.getTime() > policy.olderThanMs;
     if (!beyondKeep || !tooOld) return;
-    const reasons = [policy.keep !== undefined ? `beyond the newest ${policy.keep}` : '', policy.olderThanMs !== undefined ? 'older than the cut-off' : ''];
-    targets.push({ key: backup.key, kind: 'backup', reason: reasons.filter(Boolean).join(', '), size: backup.size, created_at: backup.createdAt.toISOString() });
+    const reasons = [
+      policy.keep !== undefined ? `beyond the newest ${policy.keep}` : '',
+      policy.olderThanMs !== undefined ? 'older than the cut-off' : '',
+    ];
+    targets.push({
+      key: backup.key,
+      kind: 'backup',
+      reason: reasons.filter(Boolean).join(', '),
+      size: backup.size,
+      created_at: backup.createdAt.toISOString(),
+    });
   });
   for (const backup of inventory.incomplete) {
     if (now - backup.lastModified.getTime() <= INCOMPLETE_GRACE_MS) continue;
-    targets.push({ key: backup.key, kind: 'incomplete', reason: 'incomplete upload (no manifest) older than a day', size: backup.size, created_at: backup.createdAt.toISOString() });
+    targets.push({
+      key: backup.key,
+      kind: 'incomplete',
+      reason: 'incomplete upload (no manifest) older than a day',
+      size: backup.size,
+      created_at: backup.createdAt.toISOString(),
+    });
   }
   for (const manifest of inventory.orphanManifests) {
-    targets.push({ key: manifest.key, kind: 'orphan-manifest', reason: 'manifest of a backup that no longer exists', size: manifest.size, created_at: null });
+    targets.push({
+      key: manifest.key,
+      kind: 'orphan-manifest',
+      reason: 'manifest of a backup that no longer exists',
+      size: manifest.size,
+      created_at: null,
+    });
   }
   return targets;
 }
@@ -224,6 +297,7 @@ export async function deletePruneTargets(store: BackupStore, targets: readonly P
   const objects = targets.filter((t) => t.kind !== 'orphan-manifest').map((t) => t.key);
   const orphans = targets.filter((t) => t.kind === 'orphan-manifest').map((t) => t.key);
   for (const keys of [manifests, objects, orphans]) {
-    for (let start = 0; start < keys.length; start += 1000) await store.delete(keys.slice(start, start + 1000));
+    for (let start = 0; start < keys.length; start += 1000)
+      await store.delete(keys.slice(start, start + 1000));
   }
 }

@@ -44,7 +44,15 @@ export function parseBackupKey(key: string, prefix: string): ParsedBackupKey | n
   if (!key.startsWith(prefix)) return null;
   const match = KEY_PATTERN.exec(key.slice(prefix.length));
   if (!match) return null;
-  const [year, month, day, hour, minute, second, id] = match.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second, id] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const createdAt = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   if (Number.isNaN(createdAt.getTime()) || !Number.isSafeInteger(id)) return null;
   return { key, createdAt, executionId: id };

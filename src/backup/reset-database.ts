@@ -6,7 +6,13 @@ import { runSeeders, type PreSeedOutcome, type RunResult } from '../seeding/run-
 import type { RunEvents } from '../seeding/run-events.js';
 import type { Seeder, SeederContext } from '../seeding/seeder.js';
 import { ExecutionTracker } from '../tracking/executions.js';
-import { emptyTables, findReferences, findTables, MissingTablesError, type Reference } from './restore/empty-tables.js';
+import {
+  emptyTables,
+  findReferences,
+  findTables,
+  MissingTablesError,
+  type Reference,
+} from './restore/empty-tables.js';
 import { kyselyQueryable } from './restore/kysely-queryable.js';
 import type { BackupStore } from './store.js';
 import { takeAndRecordBackup } from './take-backup.js';
@@ -73,14 +79,21 @@ export async function resetDatabase(deps: ResetDeps, options: ResetOptions = {})
   });
 }
 
-async function checkReferences(database: Database, names: readonly string[], cascade: boolean): Promise<Reference[]> {
+async function checkReferences(
+  database: Database,
+  names: readonly string[],
+  cascade: boolean,
+): Promise<Reference[]> {
   const db = kyselyQueryable(database.kysely);
   let references: Reference[];
   try {
     references = await findReferences(db, await findTables(db, database.schema, names));
   } catch (error) {
     if (error instanceof MissingTablesError) {
-      throw new OperationError('OPERATION_FAILED', `Reset refused: ${error.message}. Nothing was changed. Fix the seeders' \`tables\` (or create the tables) and retry.`);
+      throw new OperationError(
+        'OPERATION_FAILED',
+        `Reset refused: ${error.message}. Nothing was changed. Fix the seeders' \`tables\` (or create the tables) and retry.`,
+      );
     }
     throw error;
   }
@@ -103,7 +116,9 @@ function cascadeWarning(references: readonly Reference[]): string {
 }
 
 function describe(references: readonly Reference[]): string {
-  return references.map((r) => `${r.table} (${r.rows} row${r.rows === 1 ? '' : 's'} → ${r.target}, ${r.constraint})`).join('; ');
+  return references
+    .map((r) => `${r.table} (${r.rows} row${r.rows === 1 ? '' : 's'} → ${r.target}, ${r.constraint})`)
+    .join('; ');
 }
 
 /** The reset's backup, recorded on its execution. Unlike run's, a failure stops the reset. */
@@ -112,12 +127,25 @@ async function backupFirst(deps: ResetDeps, executionId: number, wanted: boolean
   if (!wanted || !deps.config.backup.enabled) {
     await tracker.recordBackup(executionId, { key: null, status: 'skipped' });
     const why = wanted ? 'backup.enabled is false in the config' : '--no-backup was given';
-    return { backupCreated: false, backupKey: null, warnings: [`No backup was taken before the reset (${why}): it cannot be rolled back.`] };
+    return {
+      backupCreated: false,
+      backupKey: null,
+      warnings: [`No backup was taken before the reset (${why}): it cannot be rolled back.`],
+    };
   }
   const store = deps.store;
   if (!store) throw new Error('resetDatabase needs a backup store unless the backup is skipped');
   try {
-    const result = await takeAndRecordBackup({ database: deps.database, store, executionId, takenBy: 'reset', config: deps.config, signal: deps.context.signal, events: await backupEventsFor(deps.backupEvents, executionId), tracker });
+    const result = await takeAndRecordBackup({
+      database: deps.database,
+      store,
+      executionId,
+      takenBy: 'reset',
+      config: deps.config,
+      signal: deps.context.signal,
+      events: await backupEventsFor(deps.backupEvents, executionId),
+      tracker,
+    });
     return { backupCreated: true, backupKey: result.key, warnings: [] };
   } catch (error) {
     if (error instanceof SeedError && error.code === 'CANCELLED') throw error;

@@ -64,16 +64,25 @@ export async function restoreBackup(deps: RestoreDeps, options: RestoreOptions =
   return runRestore(deps, item, {
     command: 'restore',
     backup: options.backup !== false,
-    recordOptions: { key: options.key ?? null, execution_id: options.executionId ?? null, backup: options.backup !== false },
+    recordOptions: {
+      key: options.key ?? null,
+      execution_id: options.executionId ?? null,
+      backup: options.backup !== false,
+    },
   });
 }
 
 /** `rollback [ID]`: restores the backup taken before execution ID (default: the latest change that took one). */
 export async function rollbackExecution(
   deps: RestoreDeps,
-  options: { executionId?: number | undefined; backup?: boolean | undefined; resolved?: { item: CatalogItem; executionId: number } | undefined } = {},
+  options: {
+    executionId?: number | undefined;
+    backup?: boolean | undefined;
+    resolved?: { item: CatalogItem; executionId: number } | undefined;
+  } = {},
 ): Promise<RollbackResult> {
-  const target = options.resolved ?? (await resolveRollbackTarget(deps.database, deps.store, options.executionId));
+  const target =
+    options.resolved ?? (await resolveRollbackTarget(deps.database, deps.store, options.executionId));
   const result = await runRestore(deps, target.item, {
     command: 'rollback',
     backup: options.backup !== false,
@@ -120,11 +129,30 @@ async function runRestore(deps: RestoreDeps, item: CatalogItem, run: RunOptions)
         stage = 'load';
         const tables = await loadInOneTransaction(deps, item, id);
         await tracker.recordRestoredKey(id, item.key);
-        events.completed({ executionId: id, command: run.command, key: item.key, tables, safetyBackupKey: safety.key, durationMs: Math.round(performance.now() - started) });
-        const result: RestoreResult = { success: true, execution_id: id, key: item.key, tables, safety_backup_key: safety.key, warnings };
+        events.completed({
+          executionId: id,
+          command: run.command,
+          key: item.key,
+          tables,
+          safetyBackupKey: safety.key,
+          durationMs: Math.round(performance.now() - started),
+        });
+        const result: RestoreResult = {
+          success: true,
+          execution_id: id,
+          key: item.key,
+          tables,
+          safety_backup_key: safety.key,
+          warnings,
+        };
         return { value: result, results: { key: item.key, tables, safety_backup_key: safety.key, warnings } };
       } catch (error) {
-        const failure = restoreFailure(error, { stage, key: item.key, command: run.command, signal: deps.signal });
+        const failure = restoreFailure(error, {
+          stage,
+          key: item.key,
+          command: run.command,
+          signal: deps.signal,
+        });
         events.failed({ executionId: id, command: run.command, key: item.key, error: failure.message });
         throw failure;
       }
@@ -133,19 +161,40 @@ async function runRestore(deps: RestoreDeps, item: CatalogItem, run: RunOptions)
 }
 
 /** The backup taken first, recorded on the execution so `rollback <id>` finds it; skipped on request. */
-async function safetyBackup(deps: RestoreDeps, run: RunOptions, executionId: number, tracker: ExecutionTracker): Promise<{ key: string | null; warning?: string }> {
+async function safetyBackup(
+  deps: RestoreDeps,
+  run: RunOptions,
+  executionId: number,
+  tracker: ExecutionTracker,
+): Promise<{ key: string | null; warning?: string }> {
   if (run.backup && deps.config.backup.enabled) {
     const events = await backupEventsFor(deps.backupEvents, executionId);
-    const result = await takeAndRecordBackup({ database: deps.database, store: deps.store, executionId, takenBy: run.command, config: deps.config, signal: deps.signal, events, tracker });
+    const result = await takeAndRecordBackup({
+      database: deps.database,
+      store: deps.store,
+      executionId,
+      takenBy: run.command,
+      config: deps.config,
+      signal: deps.signal,
+      events,
+      tracker,
+    });
     return { key: result.key };
   }
   await tracker.recordBackup(executionId, { key: null, status: 'skipped' });
   const why = run.backup ? 'backup.enabled is false in the config' : '--no-backup was given';
-  return { key: null, warning: `No safety backup was taken (${why}): this ${run.command} cannot be rolled back.` };
+  return {
+    key: null,
+    warning: `No safety backup was taken (${why}): this ${run.command} cannot be rolled back.`,
+  };
 }
 
 /** Streams the backup into the database on a session of its own; returns rows restored per table. */
-async function loadInOneTransaction(deps: RestoreDeps, item: CatalogItem, executionId: number): Promise<Record<string, number>> {
+async function loadInOneTransaction(
+  deps: RestoreDeps,
+  item: CatalogItem,
+  executionId: number,
+): Promise<Record<string, number>> {
   const { database, events } = deps;
   const outcome = await withLoadSession(database, (session) =>
     loadBackup({
@@ -155,7 +204,8 @@ async function loadInOneTransaction(deps: RestoreDeps, item: CatalogItem, execut
       plan: (metadata) => planAgainstLive(session, database.schema, item, metadata),
       signal: deps.signal,
       lockTimeoutMs: (deps.lockTimeoutSeconds ?? deps.config.lockTimeout) * 1000,
-      onProgress: (p) => events.progress({ executionId, table: p.table, rows: p.rows, bytes: p.compressedBytes }),
+      onProgress: (p) =>
+        events.progress({ executionId, table: p.table, rows: p.rows, bytes: p.compressedBytes }),
     }),
   );
   return outcome.tables;

@@ -27,7 +27,11 @@ export interface BackupStore {
    */
   readonly prefix: string;
   /** Streams `body` to `key`; resolves once the object is whole and verified. */
-  put(key: string, body: Readable, options?: { contentType?: string; signal?: AbortSignal }): Promise<PutResult>;
+  put(
+    key: string,
+    body: Readable,
+    options?: { contentType?: string; signal?: AbortSignal },
+  ): Promise<PutResult>;
   /** Writes a small object (a manifest) whole. */
   putSmall(key: string, body: string | Buffer): Promise<void>;
   /** Streams an object; rejects with a clear error when it does not exist. */

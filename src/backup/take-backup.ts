@@ -69,7 +69,11 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
     };
     const outcome = await withSnapshot(database, scopeOf(request), async (snapshot) => {
       const metadata = buildMetadata({ snapshot, schema: database.schema, executionId, createdAt });
-      const document = backupDocument(snapshot, metadata, { signal, counts, onRows: (table, rows) => report({ table, rows }) });
+      const document = backupDocument(snapshot, metadata, {
+        signal,
+        counts,
+        onRows: (table, rows) => report({ table, rows }),
+      });
       return uploadDocument(document, {
         store,
         key,
@@ -80,8 +84,24 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
     });
     uploaded = true;
     signal?.throwIfAborted();
-    const manifest = await writeManifest(store, { key, createdAt, executionId, takenBy: request.takenBy, schema: request.database.schema, outcome, tables: counts });
-    const result: BackupResult = { key, size: manifest.size, sha256: manifest.sha256, uncompressed_size: manifest.uncompressed_size, tables: counts, created_at: manifest.created_at, manifest };
+    const manifest = await writeManifest(store, {
+      key,
+      createdAt,
+      executionId,
+      takenBy: request.takenBy,
+      schema: request.database.schema,
+      outcome,
+      tables: counts,
+    });
+    const result: BackupResult = {
+      key,
+      size: manifest.size,
+      sha256: manifest.sha256,
+      uncompressed_size: manifest.uncompressed_size,
+      tables: counts,
+      created_at: manifest.created_at,
+      manifest,
+    };
     events?.completed?.(result);
     return result;
   } catch (error) {
@@ -96,7 +116,15 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
 /** The manifest makes the backup complete, so it is written only once the object is stored and verified. */
 async function writeManifest(
   store: BackupStore,
-  backup: { key: string; createdAt: Date; executionId: number; takenBy: BackupManifest['taken_by']; schema: string; outcome: UploadOutcome; tables: Record<string, number> },
+  backup: {
+    key: string;
+    createdAt: Date;
+    executionId: number;
+    takenBy: BackupManifest['taken_by'];
+    schema: string;
+    outcome: UploadOutcome;
+    tables: Record<string, number>;
+  },
 ): Promise<BackupManifest> {
   const manifest: BackupManifest = {
     format_version: FORMAT_VERSION,
@@ -118,7 +146,9 @@ async function writeManifest(
  * {@link takeBackup}, recorded on the execution: key, size, sha256 and row counts when it
  * succeeds, status `failed` and the reason when it does not (then rethrows).
  */
-export async function takeAndRecordBackup(request: TakeBackupRequest & { tracker: ExecutionTracker }): Promise<BackupResult> {
+export async function takeAndRecordBackup(
+  request: TakeBackupRequest & { tracker: ExecutionTracker },
+): Promise<BackupResult> {
   let result: BackupResult;
   try {
     result = await takeBackup(request);
@@ -186,7 +216,16 @@ export async function backupAsExecution(request: BackupExecutionRequest): Promis
       const events = await request.events?.(id);
       const opened = await openStore(config, database);
       for (const warning of opened.warnings) request.warn?.(warning);
-      const result = await takeAndRecordBackup({ database, store: opened.store, executionId: id, takenBy: 'backup', config, signal: request.signal, events, tracker });
+      const result = await takeAndRecordBackup({
+        database,
+        store: opened.store,
+        executionId: id,
+        takenBy: 'backup',
+        config,
+        signal: request.signal,
+        events,
+        tracker,
+      });
       const value: BackupExecutionResult = {
         execution_id: id,
         key: result.key,
@@ -196,7 +235,16 @@ export async function backupAsExecution(request: BackupExecutionRequest): Promis
         tables: result.tables,
         warnings: opened.warnings,
       };
-      return { value, results: { key: result.key, size: result.size, sha256: result.sha256, tables: result.tables, warnings: opened.warnings } };
+      return {
+        value,
+        results: {
+          key: result.key,
+          size: result.size,
+          sha256: result.sha256,
+          tables: result.tables,
+          warnings: opened.warnings,
+        },
+      };
     },
   );
 }
@@ -211,17 +259,32 @@ function scopeOf(request: TakeBackupRequest) {
 }
 
 /** Every failure as one typed error whose message starts "Backup failed:" and says what (not) changed. */
-function backupFailure(error: unknown, key: string, store: BackupStore, signal: AbortSignal | undefined): SeedError {
+function backupFailure(
+  error: unknown,
+  key: string,
+  store: BackupStore,
+  signal: AbortSignal | undefined,
+): SeedError {
   if (signal?.aborted || (error instanceof SeedError && error.code === 'CANCELLED')) {
-    return new CancelledError(`Backup cancelled: no backup was stored (${key} was not completed). The database was not changed.`);
+    return new CancelledError(
+      `Backup cancelled: no backup was stored (${key} was not completed). The database was not changed.`,
+    );
   }
   const unchanged = `No backup was stored (${key} is not complete and will never be listed or restored); the database was not changed.`;
   if (error instanceof SeedError) {
     const message = sentence(error.message);
-    return new OperationError(error.code === 'OPERATION_FAILED' ? 'BACKUP_FAILED' : error.code, `Backup failed: ${message} ${unchanged}`, { cause: error, exitCode: error.exitCode });
+    return new OperationError(
+      error.code === 'OPERATION_FAILED' ? 'BACKUP_FAILED' : error.code,
+      `Backup failed: ${message} ${unchanged}`,
+      { cause: error, exitCode: error.exitCode },
+    );
   }
   const reason = ((error as Error)?.message ?? String(error)).replace(/[.\s]*$/, '');
-  return new OperationError('BACKUP_FAILED', `Backup failed: ${reason} (store: ${store.description}). ${unchanged} Fix the cause, then retry (foodfleet-seed backup).`, { cause: error });
+  return new OperationError(
+    'BACKUP_FAILED',
+    `Backup failed: ${reason} (store: ${store.description}). ${unchanged} Fix the cause, then retry (foodfleet-seed backup).`,
+    { cause: error },
+  );
 }
 
 function sentence(text: string): string {

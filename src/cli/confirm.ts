@@ -16,12 +16,22 @@ export function requireYesOrTerminal(ctx: CommandContext, yes: boolean | undefin
 }
 
 /** Asks on the terminal (prompt on stderr, so stdout stays clean for --json); throws unless the answer is "yes". */
-export async function confirmOnTerminal(ctx: CommandContext, yes: boolean | undefined, question: string): Promise<void> {
+export async function confirmOnTerminal(
+  ctx: CommandContext,
+  yes: boolean | undefined,
+  question: string,
+): Promise<void> {
   if (yes) return;
-  const rl = createInterface({ input: process.stdin, output: ctx.out.stderr as NodeJS.WritableStream, terminal: true });
+  const rl = createInterface({
+    input: process.stdin,
+    output: ctx.out.stderr as NodeJS.WritableStream,
+    terminal: true,
+  });
   let answer = '';
   try {
-    answer = await rl.question(`${ctx.out.redact(question)}\nType "yes" to continue: `, { signal: ctx.signal });
+    answer = await rl.question(`${ctx.out.redact(question)}\nType "yes" to continue: `, {
+      signal: ctx.signal,
+    });
   } catch {
     answer = '';
   } finally {

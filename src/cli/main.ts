@@ -13,7 +13,9 @@ async function main(argv: string[]): Promise<void> {
   // This tool supports Node 20 (engines); the AWS SDK's "Node 22 will be required" notice is noise to an operator.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const jsonRequested = argv.includes('--json');
-  const logJson = argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
+  const logJson = argv.some(
+    (a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'),
+  );
   const out = new Output({
     json: jsonRequested,
     logFormat: logJson || process.env.SEED_LOG_FORMAT === 'json' ? 'json' : 'text',
@@ -47,7 +49,9 @@ async function main(argv: string[]): Promise<void> {
 
   // With --log-format json, stderr carries only JSON events: commander's own error text is
   // replaced by the `error` event reportError emits.
-  const output = { writeErr: (text: string) => void (out.logFormat === 'json' || process.stderr.write(text)) };
+  const output = {
+    writeErr: (text: string) => void (out.logFormat === 'json' || process.stderr.write(text)),
+  };
   try {
     if (argv.length === 0) {
       buildProgram(makeContext, output).outputHelp();

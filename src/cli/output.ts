@@ -25,7 +25,12 @@ export class Output {
     this.json = options.json;
     this.logFormat = options.logFormat;
     // A pseudo-terminal reporting 0 columns makes ora's clear() loop forever: treat it as no terminal.
-    this.interactive = Boolean(options.stderr.isTTY) && Boolean((options.stderr as { columns?: number }).columns) && !options.env.NO_COLOR && options.env.TERM !== 'dumb' && options.logFormat === 'text';
+    this.interactive =
+      Boolean(options.stderr.isTTY) &&
+      Boolean((options.stderr as { columns?: number }).columns) &&
+      !options.env.NO_COLOR &&
+      options.env.TERM !== 'dumb' &&
+      options.logFormat === 'text';
   }
 
   /** Applies `logFormat` from the config file once it is loaded. */

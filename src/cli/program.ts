@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import type { CommandContext, GlobalOptions } from './context.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<void>;
 
@@ -10,11 +12,16 @@ type Handler = (ctx: CommandContext, ...args: any[]) => Promise<void>;
  * Declares the commands. Each action imports its module only when it runs, so `--help` and
  * `--version` answer without loading kysely, pg, PGlite, zod or the AWS SDK.
  */
-export function buildProgram(makeContext: (globals: GlobalOptions) => CommandContext, output: OutputConfiguration = {}): Command {
+export function buildProgram(
+  makeContext: (globals: GlobalOptions) => CommandContext,
+  output: OutputConfiguration = {},
+): Command {
   const program = new Command('foodfleet-seed')
     // Set before the subcommands are declared: they inherit it.
     .configureOutput(output)
-    .description('Bring a FoodFleet PostgreSQL database to a known baseline, safely and repeatably — and take it back to an earlier state.')
+    .description(
+      'Bring a FoodFleet PostgreSQL database to a known baseline, safely and repeatably — and take it back to an earlier state.',
+    )
     .version(pkg.version, '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run foodfleet-seed --help for usage)')
@@ -26,7 +33,8 @@ export function buildProgram(makeContext: (globals: GlobalOptions) => CommandCon
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 30)', seconds)
     .option('--seeders-dir <dir>', 'folder of custom seeders (default: ./seeders)');
 
-  const action = (load: () => Promise<Handler>) =>
+  const action =
+    (load: () => Promise<Handler>) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const handler = await load();
@@ -35,7 +43,9 @@ export function buildProgram(makeContext: (globals: GlobalOptions) => CommandCon
 
   program
     .command('run')
-    .description('apply pending migrations, back up, then run every seeder in dependency order in one transaction')
+    .description(
+      'apply pending migrations, back up, then run every seeder in dependency order in one transaction',
+    )
     .option('--only <names>', 'comma-separated seeders to run (plus what they depend on)', list)
     .option('--dry-run', 'run everything, report the counts, roll back')
     .option('--no-backup', 'skip the backup taken before seeding')
@@ -77,7 +87,9 @@ export function buildProgram(makeContext: (globals: GlobalOptions) => CommandCon
     .action(action(async () => (await import('./commands/backups.js')).backupsVerifyCommand));
   backups
     .command('prune')
-    .description('delete old backups: lists what it would delete; deletes only with --yes; always keeps the newest')
+    .description(
+      'delete old backups: lists what it would delete; deletes only with --yes; always keeps the newest',
+    )
     .option('--keep <n>', 'keep the newest N complete backups', count)
     .option('--older-than <age>', 'delete backups older than this, e.g. 30d, 12h, 2w')
     .option('--yes', 'really delete')
@@ -85,7 +97,9 @@ export function buildProgram(makeContext: (globals: GlobalOptions) => CommandCon
 
   program
     .command('restore')
-    .description('replace the backed-up tables with a backup (default: the latest) in one transaction, after a safety backup')
+    .description(
+      'replace the backed-up tables with a backup (default: the latest) in one transaction, after a safety backup',
+    )
     .option('--key <key>', 'the backup to restore (see: foodfleet-seed backups)')
     .option('--execution <id>', 'restore the backup that execution took', positiveId)
     .option('--no-backup', 'skip the safety backup taken first')
@@ -102,7 +116,9 @@ export function buildProgram(makeContext: (globals: GlobalOptions) => CommandCon
 
   program
     .command('rollback')
-    .description('restore the backup taken before execution ID (default: the latest run, reset or restore that took one)')
+    .description(
+      'restore the backup taken before execution ID (default: the latest run, reset or restore that took one)',
+    )
     .argument('[id]', 'execution id', positiveId)
     .option('--no-backup', 'skip the safety backup taken first')
     .option('-y, --yes', 'confirm without asking (required when not on a terminal)')
@@ -117,7 +133,9 @@ export function buildProgram(makeContext: (globals: GlobalOptions) => CommandCon
 
   program
     .command('serve')
-    .description('serve the authenticated admin HTTP API (login, execute, reset, restore, history) until SIGTERM / Ctrl-C')
+    .description(
+      'serve the authenticated admin HTTP API (login, execute, reset, restore, history) until SIGTERM / Ctrl-C',
+    )
     .option('--host <host>', 'address to bind (default: 127.0.0.1, server.host)')
     .option('--port <port>', 'port to listen on; 0 picks a free one (default: 8000, server.port)', count)
     .action(action(async () => (await import('./commands/serve.js')).serveCommand));
@@ -147,5 +165,8 @@ export function positiveId(value: string): number {
 }
 
 export function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -9,22 +9,46 @@ export function reportError(error: unknown, out: Output): number {
     if (commander.exitCode === 0) return 0;
     return print(out, 'USAGE', commander.message.replace(/^error: /, ''), EXIT_CODES.usage, undefined, true);
   }
-  if (error instanceof SeedError) return print(out, error.code, error.message, error.exitCode, error.executionId);
+  if (error instanceof SeedError)
+    return print(out, error.code, error.message, error.exitCode, error.executionId);
   const message = `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in foodfleet-seed; please report it with the command you ran.`;
-  if (!out.json && out.logFormat === 'text') out.stderr.write(out.redact(String((error as Error)?.stack ?? '')) + '\n');
+  if (!out.json && out.logFormat === 'text')
+    out.stderr.write(out.redact(String((error as Error)?.stack ?? '')) + '\n');
   return print(out, 'OPERATION_FAILED', message, EXIT_CODES.failed);
 }
 
-function print(out: Output, code: ErrorCode, message: string, exitCode: number, executionId?: number, alreadyShown = false): number {
-  const document = { success: false, error: { code, message }, ...(executionId !== undefined ? { execution_id: executionId } : {}) };
+function print(
+  out: Output,
+  code: ErrorCode,
+  message: string,
+  exitCode: number,
+  executionId?: number,
+  alreadyShown = false,
+): number {
+  const document = {
+    success: false,
+    error: { code, message },
+    ...(executionId !== undefined ? { execution_id: executionId } : {}),
+  };
   if (out.json) out.result(document, () => '');
-  if (out.logFormat === 'json') out.event('error', { code, message, ...(executionId !== undefined ? { execution_id: executionId } : {}) });
+  if (out.logFormat === 'json')
+    out.event('error', {
+      code,
+      message,
+      ...(executionId !== undefined ? { execution_id: executionId } : {}),
+    });
   else if (!alreadyShown) out.stderr.write(out.redact(`Error: ${message}`) + '\n');
   return exitCode;
 }
 
 function asCommanderError(error: unknown): { exitCode: number; message: string } | null {
-  if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string' && (error as { code: string }).code.startsWith('commander.')) {
+  if (
+    error &&
+    typeof error === 'object' &&
+    'code' in error &&
+    typeof (error as { code: unknown }).code === 'string' &&
+    (error as { code: string }).code.startsWith('commander.')
+  ) {
     return error as unknown as { exitCode: number; message: string };
   }
   return null;

@@ -1,7 +1,11 @@
 import type { Output } from './output.js';
 import type { RunEvents } from '../seeding/run-events.js';
 
-type Spinner = { start(text?: string): Spinner; succeed(text?: string): Spinner; fail(text?: string): Spinner };
+type Spinner = {
+  start(text?: string): Spinner;
+  succeed(text?: string): Spinner;
+  fail(text?: string): Spinner;
+};
 
 /**
  * Renders run progress: an ora spinner per seeder on a terminal, plain lines otherwise, and one
@@ -17,7 +21,14 @@ export async function createRunReporter(out: Output): Promise<RunEvents> {
       else out.info(`→ ${seeder} …`);
     },
     seederCompleted({ executionId, seeder, created, updated, deleted, durationMs }) {
-      out.event('seeder_completed', { execution_id: executionId, seeder, created, updated, deleted, duration_ms: durationMs });
+      out.event('seeder_completed', {
+        execution_id: executionId,
+        seeder,
+        created,
+        updated,
+        deleted,
+        duration_ms: durationMs,
+      });
       const text = `${seeder}: ${created} created, ${updated} updated, ${deleted} deleted (${durationMs} ms)`;
       if (spinner) spinner.succeed(text);
       else out.info(`✓ ${text}`);

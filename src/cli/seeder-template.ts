@@ -1,6 +1,10 @@
 /** The scaffold `make` writes: the guide's RestaurantsSeeder shape, typed, using getOrCreate. */
 export function seederTemplate(className: string): string {
-  const table = className.replace(/Seeder$/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() || 'items';
+  const table =
+    className
+      .replace(/Seeder$/, '')
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toLowerCase() || 'items';
   return `import { Seeder, type FoodFleetDatabase } from 'foodfleet-seed';
 import type { Generated } from 'kysely';
 

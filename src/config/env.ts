@@ -51,7 +51,12 @@ function convert(raw: string, kind: Kind): { value?: unknown; error?: string } {
     case 'string':
       return { value: raw };
     case 'list':
-      return { value: raw.split(',').map((s) => s.trim()).filter(Boolean) };
+      return {
+        value: raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
     case 'number': {
       const value = Number(raw);
       return Number.isFinite(value) ? { value } : { error: `must be a number, got "${raw}"` };

@@ -46,7 +46,10 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
 function resolveConfigFile(configPath: string | undefined, cwd: string): string | null {
   if (configPath) {
     const path = resolve(cwd, configPath);
-    if (!existsSync(path)) throw new ConfigError(`Config file not found: ${path} (from --config). Nothing was changed.`, [`--config: file not found: ${path}`]);
+    if (!existsSync(path))
+      throw new ConfigError(`Config file not found: ${path} (from --config). Nothing was changed.`, [
+        `--config: file not found: ${path}`,
+      ]);
     return path;
   }
   const fallback = resolve(cwd, 'seedrc.json');
@@ -58,16 +61,26 @@ function readConfigFile(path: string): PlainObject {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}. Nothing was changed.`, [], { cause: error });
+    throw new ConfigError(
+      `Cannot read config file ${path}: ${(error as Error).message}. Nothing was changed.`,
+      [],
+      { cause: error },
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`Config file ${path} is not valid JSON: ${(error as Error).message}. Nothing was changed.`, [`(file): ${(error as Error).message}`], { cause: error });
+    throw new ConfigError(
+      `Config file ${path} is not valid JSON: ${(error as Error).message}. Nothing was changed.`,
+      [`(file): ${(error as Error).message}`],
+      { cause: error },
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`Config file ${path} must hold a JSON object. Nothing was changed.`, ['(root): expected an object']);
+    throw new ConfigError(`Config file ${path} must hold a JSON object. Nothing was changed.`, [
+      '(root): expected an object',
+    ]);
   }
   return value as PlainObject;
 }

@@ -1,19 +1,20 @@
 import { z } from 'zod';
 
-const postgresUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:pass@host:5432/db');
+const postgresUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:pass@host:5432/db');
 
 const identifier = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/, 'must be a plain PostgreSQL identifier (letters, digits, _; at most 63 chars)');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/,
+    'must be a plain PostgreSQL identifier (letters, digits, _; at most 63 chars)',
+  );
 
 const seconds = z.number().min(0, 'must be ≥ 0 seconds');
 
@@ -31,10 +32,18 @@ const databaseSchema = z
   .object({
     url: postgresUrl.optional(),
     schema: identifier.default('public'),
-    poolSize: z.number().int().min(2, 'must be at least 2 (one session holds the run lock)').max(100).default(5),
+    poolSize: z
+      .number()
+      .int()
+      .min(2, 'must be at least 2 (one session holds the run lock)')
+      .max(100)
+      .default(5),
     statementTimeout: seconds.default(0),
     ssl: sslSchema.optional(),
-    embedded: z.object({ dir: z.string().min(1).default('./.foodfleet-seed/db') }).strict().default({ dir: './.foodfleet-seed/db' }),
+    embedded: z
+      .object({ dir: z.string().min(1).default('./.foodfleet-seed/db') })
+      .strict()
+      .default({ dir: './.foodfleet-seed/db' }),
   })
   .strict();
 
@@ -86,11 +95,18 @@ export const configSchema = z
     $schema: z.string().optional(),
     environment: z.string().min(1).default('development'),
     database: databaseSchema.default(databaseSchema.parse({})),
-    seeders: z.object({ dir: z.string().min(1).default('./seeders') }).strict().default({ dir: './seeders' }),
+    seeders: z
+      .object({ dir: z.string().min(1).default('./seeders') })
+      .strict()
+      .default({ dir: './seeders' }),
     superadmin: z
       .object({
         email: z.email().default('admin@foodfleet.com'),
-        password: z.string().min(8, 'must be at least 8 characters').max(72, 'must be at most 72 bytes (bcrypt ignores the rest)').optional(),
+        password: z
+          .string()
+          .min(8, 'must be at least 8 characters')
+          .max(72, 'must be at most 72 bytes (bcrypt ignores the rest)')
+          .optional(),
       })
       .strict()
       .default({ email: 'admin@foodfleet.com' }),

@@ -57,6 +57,10 @@ export async function beginKyselyTransaction(kysely: Kysely<any>): Promise<OpenT
     trx,
     copyIn: null,
     commit: () => trx.commit().execute(),
-    rollback: () => trx.rollback().execute().catch(() => undefined),
+    rollback: () =>
+      trx
+        .rollback()
+        .execute()
+        .catch(() => undefined),
   };
 }

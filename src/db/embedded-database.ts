@@ -28,7 +28,10 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database &
     pglite = await PGlite.create(options.dir);
   } catch (error) {
     await releaseFile();
-    throw new DatabaseUnavailableError(`Cannot open the embedded database in ${options.dir}: ${(error as Error).message}. Nothing was changed.`, { cause: error });
+    throw new DatabaseUnavailableError(
+      `Cannot open the embedded database in ${options.dir}: ${(error as Error).message}. Nothing was changed.`,
+      { cause: error },
+    );
   }
   const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) }).withSchema(options.schema);
   // One process owns the data dir (file lock); runs inside it are serialized by this mutex.
@@ -69,7 +72,12 @@ async function lockDataDir(dir: string, timeoutSeconds: number): Promise<() => P
     const release = await lockfile.lock(dir, {
       stale: 15_000,
       update: 5_000,
-      retries: { retries: Math.ceil((timeoutSeconds * 1000) / retryEveryMs), minTimeout: retryEveryMs, maxTimeout: retryEveryMs, factor: 1 },
+      retries: {
+        retries: Math.ceil((timeoutSeconds * 1000) / retryEveryMs),
+        minTimeout: retryEveryMs,
+        maxTimeout: retryEveryMs,
+        factor: 1,
+      },
       // Losing the lock (e.g. the machine slept) must not crash mid-write; the next write fails loudly instead.
       onCompromised: () => undefined,
     });
@@ -83,6 +91,9 @@ async function lockDataDir(dir: string, timeoutSeconds: number): Promise<() => P
           'Nothing was changed. Wait for it to finish, or raise --lock-timeout.',
       );
     }
-    throw new DatabaseUnavailableError(`Cannot lock the embedded database directory ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new DatabaseUnavailableError(
+      `Cannot lock the embedded database directory ${dir}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -14,7 +14,11 @@ export async function openDatabase(config: Config): Promise<Database> {
     });
   }
   const { openEmbedded } = await import('./embedded-database.js');
-  return openEmbedded({ dir: config.database.embedded.dir, schema: config.database.schema, lockTimeout: config.lockTimeout });
+  return openEmbedded({
+    dir: config.database.embedded.dir,
+    schema: config.database.schema,
+    lockTimeout: config.lockTimeout,
+  });
 }
 
 /** Opens the database for the duration of `fn` and always closes it. */

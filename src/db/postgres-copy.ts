@@ -15,7 +15,11 @@ const COPY_BUFFER_BYTES = 256 * 1024;
  */
 export function postgresCopyIn(client: pg.ClientBase, table: string, columns: readonly string[]): CopyWriter {
   // A few hundred KB of buffer let producing rows overlap with the server's work on what was sent.
-  const stream = client.query(copyFrom(`copy ${table} (${columns.map(quoteIdent).join(', ')}) from stdin`, { highWaterMark: COPY_BUFFER_BYTES }));
+  const stream = client.query(
+    copyFrom(`copy ${table} (${columns.map(quoteIdent).join(', ')}) from stdin`, {
+      highWaterMark: COPY_BUFFER_BYTES,
+    }),
+  );
   let failure: Error | undefined;
   let ended = false;
   // Keep a server-side error (bad value, cancel) from becoming an unhandled 'error' event.

@@ -47,7 +47,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     acquireRunLock: (timeoutMs, signal) => acquireAdvisoryLock(pool, options.schema, timeoutMs, signal),
     async cancelRunning() {
       await pool
-        .query('select pg_cancel_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() and state = $2', [applicationName, 'active'])
+        .query(
+          'select pg_cancel_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() and state = $2',
+          [applicationName, 'active'],
+        )
         .catch(() => undefined);
     },
     async close() {
@@ -66,7 +69,10 @@ function sslOptions(ssl: NonNullable<PostgresOptions['ssl']>): pg.PoolConfig['ss
     try {
       ca = readFileSync(ssl.ca, 'utf8');
     } catch (error) {
-      throw new ConfigError(`database.ssl.ca: cannot read CA file ${ssl.ca}: ${(error as Error).message}. Nothing was changed.`, [`database.ssl.ca: cannot read ${ssl.ca}`]);
+      throw new ConfigError(
+        `database.ssl.ca: cannot read CA file ${ssl.ca}: ${(error as Error).message}. Nothing was changed.`,
+        [`database.ssl.ca: cannot read ${ssl.ca}`],
+      );
     }
   }
   return { rejectUnauthorized: ssl.rejectUnauthorized, ...(ca ? { ca } : {}) };
@@ -87,12 +93,20 @@ async function checkConnection(pool: pg.Pool, url: string): Promise<void> {
 }
 
 /** Session-level advisory lock on a dedicated client: it dies with the session if the process dies. */
-async function acquireAdvisoryLock(pool: pg.Pool, schema: string, timeoutMs: number, signal?: AbortSignal): Promise<Release | null> {
+async function acquireAdvisoryLock(
+  pool: pg.Pool,
+  schema: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Release | null> {
   const client = await pool.connect();
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_NAMESPACE, schema]);
+      const { rows } = await client.query<{ locked: boolean }>(
+        'select pg_try_advisory_lock($1, hashtext($2)) as locked',
+        [LOCK_NAMESPACE, schema],
+      );
       if (rows[0]?.locked) break;
       if (Date.now() >= deadline || signal?.aborted) {
         client.release();

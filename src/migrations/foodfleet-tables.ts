@@ -5,7 +5,8 @@ export const foodfleetTables: Migration = {
   async up(db: Kysely<any>) {
     const now = sql`now()`;
     await db.schema
-      .createTable('permissions').ifNotExists()
+      .createTable('permissions')
+      .ifNotExists()
       .addColumn('id', 'serial', (c) => c.primaryKey())
       .addColumn('name', 'varchar(100)', (c) => c.notNull().unique())
       .addColumn('resource', 'varchar(50)', (c) => c.notNull())
@@ -15,7 +16,8 @@ export const foodfleetTables: Migration = {
       .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .execute();
     await db.schema
-      .createTable('roles').ifNotExists()
+      .createTable('roles')
+      .ifNotExists()
       .addColumn('id', 'serial', (c) => c.primaryKey())
       .addColumn('name', 'varchar(50)', (c) => c.notNull().unique())
       .addColumn('description', 'text')
@@ -24,14 +26,18 @@ export const foodfleetTables: Migration = {
       .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .execute();
     await db.schema
-      .createTable('role_permissions').ifNotExists()
+      .createTable('role_permissions')
+      .ifNotExists()
       .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('cascade'))
-      .addColumn('permission_id', 'integer', (c) => c.notNull().references('permissions.id').onDelete('cascade'))
+      .addColumn('permission_id', 'integer', (c) =>
+        c.notNull().references('permissions.id').onDelete('cascade'),
+      )
       .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .addPrimaryKeyConstraint('role_permissions_pkey', ['role_id', 'permission_id'])
       .execute();
     await db.schema
-      .createTable('users').ifNotExists()
+      .createTable('users')
+      .ifNotExists()
       .addColumn('id', 'serial', (c) => c.primaryKey())
       .addColumn('email', 'varchar(255)', (c) => c.notNull().unique())
       .addColumn('username', 'varchar(100)', (c) => c.notNull().unique())
@@ -44,14 +50,16 @@ export const foodfleetTables: Migration = {
       .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .execute();
     await db.schema
-      .createTable('user_roles').ifNotExists()
+      .createTable('user_roles')
+      .ifNotExists()
       .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
       .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('cascade'))
       .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .addPrimaryKeyConstraint('user_roles_pkey', ['user_id', 'role_id'])
       .execute();
     await db.schema
-      .createTable('sms_templates').ifNotExists()
+      .createTable('sms_templates')
+      .ifNotExists()
       .addColumn('id', 'serial', (c) => c.primaryKey())
       .addColumn('name', 'varchar(100)', (c) => c.notNull().unique())
       .addColumn('description', 'text')
@@ -61,7 +69,14 @@ export const foodfleetTables: Migration = {
       .execute();
   },
   async down(db: Kysely<any>) {
-    for (const table of ['user_roles', 'role_permissions', 'users', 'roles', 'permissions', 'sms_templates']) {
+    for (const table of [
+      'user_roles',
+      'role_permissions',
+      'users',
+      'roles',
+      'permissions',
+      'sms_templates',
+    ]) {
       await db.schema.dropTable(table).ifExists().execute();
     }
   },

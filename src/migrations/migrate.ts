@@ -16,10 +16,16 @@ export const TOOL_TABLES = [
 ] as const;
 
 const SETS = {
-  tracking: { table: 'foodfleet_seed_tracking_migrations', migrations: () => ({ '0001_seeder_executions': trackingTables }) },
+  tracking: {
+    table: 'foodfleet_seed_tracking_migrations',
+    migrations: () => ({ '0001_seeder_executions': trackingTables }),
+  },
   foodfleet: {
     table: 'foodfleet_seed_migrations',
-    migrations: (schema: string) => ({ '0001_foodfleet_tables': foodfleetTables, '0002_upsert_memos': upsertMemos(schema) }),
+    migrations: (schema: string) => ({
+      '0001_foodfleet_tables': foodfleetTables,
+      '0002_upsert_memos': upsertMemos(schema),
+    }),
   },
 } satisfies Record<string, { table: string; migrations: (schema: string) => Record<string, Migration> }>;
 
@@ -52,7 +58,11 @@ async function migrateSet(database: Database, name: keyof typeof SETS): Promise<
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new OperationError('OPERATION_FAILED', `Migration ${failed} failed: ${(error as Error).message}. It was rolled back; the schema is as before.`, { cause: error });
+    throw new OperationError(
+      'OPERATION_FAILED',
+      `Migration ${failed} failed: ${(error as Error).message}. It was rolled back; the schema is as before.`,
+      { cause: error },
+    );
   }
   return { applied: appliedNames(results) };
 }
@@ -63,6 +73,9 @@ function appliedNames(results: MigrationResultSet['results']): string[] {
 
 /** CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: check first. */
 async function ensureSchema(database: Database): Promise<void> {
-  const { rows } = await sql<{ found: number }>`select 1 as found from pg_namespace where nspname = ${database.schema}`.execute(database.kysely);
-  if (rows.length === 0) await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
+  const { rows } = await sql<{
+    found: number;
+  }>`select 1 as found from pg_namespace where nspname = ${database.schema}`.execute(database.kysely);
+  if (rows.length === 0)
+    await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
 }

@@ -4,10 +4,13 @@ import { sql, type Kysely, type Migration } from 'kysely';
 export const trackingTables: Migration = {
   async up(db: Kysely<any>) {
     await db.schema
-      .createTable('seeder_executions').ifNotExists()
+      .createTable('seeder_executions')
+      .ifNotExists()
       .addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity())
       .addColumn('command', 'varchar(32)', (c) => c.notNull())
-      .addColumn('status', 'varchar(16)', (c) => c.notNull().check(sql`status in ('pending','running','completed','failed')`))
+      .addColumn('status', 'varchar(16)', (c) =>
+        c.notNull().check(sql`status in ('pending','running','completed','failed')`),
+      )
       .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
       .addColumn('finished_at', 'timestamptz')
       .addColumn('duration_ms', 'integer')
@@ -27,7 +30,8 @@ export const trackingTables: Migration = {
       .addColumn('restored_key', 'text')
       .execute();
     await db.schema
-      .createIndex('seeder_executions_status_idx').ifNotExists()
+      .createIndex('seeder_executions_status_idx')
+      .ifNotExists()
       .on('seeder_executions')
       .column('status')
       .execute();

@@ -10,10 +10,13 @@ export const MEMO_TABLE = 'foodfleet_seed_upsert_memos';
 export function upsertMemos(schema: string): Migration {
   return {
     async up(db: Kysely<any>) {
-      const { rows } = await sql<{ allowed: boolean }>`select pg_catalog.has_schema_privilege(${schema}, 'CREATE') as allowed`.execute(db);
+      const { rows } = await sql<{
+        allowed: boolean;
+      }>`select pg_catalog.has_schema_privilege(${schema}, 'CREATE') as allowed`.execute(db);
       if (rows[0]?.allowed !== true) return;
       await db.schema
-        .createTable(MEMO_TABLE).ifNotExists()
+        .createTable(MEMO_TABLE)
+        .ifNotExists()
         .addColumn('seeder', 'text', (c) => c.notNull())
         .addColumn('call', 'text', (c) => c.notNull())
         .addColumn('input_digest', 'text', (c) => c.notNull())

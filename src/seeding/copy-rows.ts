@@ -18,7 +18,11 @@ export function copyableRows(rows: readonly Row[], columns: readonly string[]): 
 }
 
 /** One row's values as the text forms COPY takes (null for SQL NULL), exactly as they would be bound. */
-export function copyValues(row: Row, columns: readonly string[], jsonColumns: ReadonlyMap<string, string>): (string | null)[] {
+export function copyValues(
+  row: Row,
+  columns: readonly string[],
+  jsonColumns: ReadonlyMap<string, string>,
+): (string | null)[] {
   return columns.map((column) => {
     const value = row[column];
     const prepared = prepareValue(jsonColumns.has(column) ? jsonColumnValue(value) : value);

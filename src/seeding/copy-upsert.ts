@@ -2,8 +2,27 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
-import { INSERTED_FLAG, countUpserted, distinctColumns, updatedColumns, upsertBatch, upsertStatement, type Row, type UpsertSpec } from './sql-helpers.js';
-import { inputDigest, loadMemo, memoContext, rowVersions, saveMemo, versionsDigest, type InputDigest, type InputHeader, type MemoKey } from './upsert-memo.js';
+import {
+  INSERTED_FLAG,
+  countUpserted,
+  distinctColumns,
+  updatedColumns,
+  upsertBatch,
+  upsertStatement,
+  type Row,
+  type UpsertSpec,
+} from './sql-helpers.js';
+import {
+  inputDigest,
+  loadMemo,
+  memoContext,
+  rowVersions,
+  saveMemo,
+  versionsDigest,
+  type InputDigest,
+  type InputHeader,
+  type MemoKey,
+} from './upsert-memo.js';
 
 /** Rows per write to the COPY stream: enough text to amortize the call, little enough to stay flat. */
 const ROWS_PER_WRITE = 1_000;
@@ -27,7 +46,12 @@ export interface BulkTarget {
 }
 
 /** Looked up in `schema` explicitly: Kysely's withSchema does not reach a standalone raw query. */
-export async function findBulkTarget(db: Kysely<any>, schema: string, table: string, conflict: readonly string[]): Promise<BulkTarget> {
+export async function findBulkTarget(
+  db: Kysely<any>,
+  schema: string,
+  table: string,
+  conflict: readonly string[],
+): Promise<BulkTarget> {
   const keys = [...conflict].sort();
   const { rows } = await sql<{ table: string; straight: boolean }>`
     select pg_catalog.format('%I.%I', n.nspname, c.relname) as table,
@@ -73,9 +97,16 @@ export async function upsertViaCopy(request: {
   const jsonColumns = spec.jsonColumns ?? new Map<string, string>();
   callCounter += 1;
   // A memo needs the unique index ON CONFLICT would use: without it the statement it skips fails.
-  const context = request.memo && target.straightCopyPossible ? await memoContext(db, request.memo.schema, target.table, columns, rows.length) : null;
-  const memo = request.memo && context !== null ? { key: request.memo, header: { table: target.table, spec, columns, context } } : null;
-  if (memo && (await unchangedSinceMemo(db, memo.key, memo.header, { rows, jsonColumns, signal }))) return { created: 0, updated: 0 };
+  const context =
+    request.memo && target.straightCopyPossible
+      ? await memoContext(db, request.memo.schema, target.table, columns, rows.length)
+      : null;
+  const memo =
+    request.memo && context !== null
+      ? { key: request.memo, header: { table: target.table, spec, columns, context } }
+      : null;
+  if (memo && (await unchangedSinceMemo(db, memo.key, memo.header, { rows, jsonColumns, signal })))
+    return { created: 0, updated: 0 };
   const result = await loadRows(request, jsonColumns, memo ? () => inputDigest(memo.header) : null);
   if (!result) return null;
   if (memo && result.sent?.deterministic() && result.versions !== null) {
@@ -94,7 +125,8 @@ async function unchangedSinceMemo(
   const memo = await loadMemo(db, key);
   if (!memo || memo.rowVersions !== (await rowVersions(db, header.table))) return false;
   const digest = inputDigest(header);
-  for (const values of valueBatches(call.rows, header.columns, call.jsonColumns, call.signal)) digest.add(values);
+  for (const values of valueBatches(call.rows, header.columns, call.jsonColumns, call.signal))
+    digest.add(values);
   return digest.deterministic() && digest.hex() === memo.inputDigest;
 }
 
@@ -104,7 +136,16 @@ async function unchangedSinceMemo(
  * the row versions after the write come back with the digest of the attempt that stood.
  */
 async function loadRows(
-  request: { db: Kysely<any>; copyIn: CopyIn; spec: UpsertSpec; target: BulkTarget; columns: readonly string[]; rows: readonly Row[]; signal: AbortSignal; canStage: () => Promise<boolean> },
+  request: {
+    db: Kysely<any>;
+    copyIn: CopyIn;
+    spec: UpsertSpec;
+    target: BulkTarget;
+    columns: readonly string[];
+    rows: readonly Row[];
+    signal: AbortSignal;
+    canStage: () => Promise<boolean>;
+  },
   jsonColumns: ReadonlyMap<string, string>,
   newDigest: (() => InputDigest) | null,
 ): Promise<{ created: number; updated: number; versions: string | null; sent: InputDigest | null } | null> {
@@ -112,22 +153,43 @@ async function loadRows(
   // A re-run's first key is already there: skip the straight COPY that would fail on it at once.
   if (target.straightCopyPossible && !(await keyExists(db, spec, target, rows[0]!))) {
     const sent = newDigest?.() ?? null;
-    const stored = await copyStraightIn({ db, copyIn, target, columns, rows, jsonColumns, signal, call: callCounter, tap: sent?.add });
+    const stored = await copyStraightIn({
+      db,
+      copyIn,
+      target,
+      columns,
+      rows,
+      jsonColumns,
+      signal,
+      call: callCounter,
+      tap: sent?.add,
+    });
     // A BEFORE INSERT trigger may skip rows: count what the server stored, as RETURNING would.
     // Rows this transaction inserted cannot change under it, so reading the versions afterwards is safe.
-    if (stored !== null) return { created: stored, updated: 0, versions: sent ? await rowVersions(db, target.table) : null, sent };
+    if (stored !== null)
+      return {
+        created: stored,
+        updated: 0,
+        versions: sent ? await rowVersions(db, target.table) : null,
+        sent,
+      };
   }
   if (!(await request.canStage())) return null;
   const stage = `foodfleet_seed_stage_${callCounter}`;
   const stageRef = sql.id('pg_temp', stage);
   const columnRefs = sql.join(columns.map((c) => sql.ref(c)));
-  await sql`create temporary table ${stageRef} on commit drop as select ${columnRefs} from ${sql.raw(target.table)} with no data`.execute(db);
+  await sql`create temporary table ${stageRef} on commit drop as select ${columnRefs} from ${sql.raw(target.table)} with no data`.execute(
+    db,
+  );
   const sent = newDigest?.() ?? null;
   await copyRows(copyIn(qualified('pg_temp', stage), columns), columns, rows, jsonColumns, signal, sent?.add);
   const select = sql`select ${sql.join(columns.map((c) => sql.ref(`s.${c}`)))} from ${stageRef} as s where not exists (${unchangedMatch(spec, target)})`;
   const outcome = sent
     ? await upsertWithVersions(db, spec, target, { columns, select })
-    : { ...countUpserted(await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } })), versions: null };
+    : {
+        ...countUpserted(await upsertBatch(db, spec, [], { returnRows: false, from: { columns, select } })),
+        versions: null,
+      };
   await sql`drop table ${stageRef}`.execute(db);
   return { ...outcome, sent };
 }
@@ -151,7 +213,11 @@ async function upsertWithVersions(
     sql`xmin`.as('__xmin'),
     ...keys.map(({ column, alias }) => sql.ref(column).as(alias)),
   ]);
-  const written = keyEquals(spec.conflict, (c) => sql.ref(`w.${keys.find((k) => k.column === c)!.alias}`), (c) => sql.ref(`t.${c}`));
+  const written = keyEquals(
+    spec.conflict,
+    (c) => sql.ref(`w.${keys.find((k) => k.column === c)!.alias}`),
+    (c) => sql.ref(`t.${c}`),
+  );
   const { rows } = await sql<{ created: string; updated: string; versions: string }>`
     with w as (${statement})
     select (select count(*) from w where w.__inserted) as created,
@@ -180,7 +246,14 @@ async function copyStraightIn(request: {
   await sql`savepoint ${savepoint}`.execute(db);
   let stored: number;
   try {
-    stored = await copyRows(request.copyIn(request.target.table, request.columns), request.columns, request.rows, request.jsonColumns, signal, request.tap);
+    stored = await copyRows(
+      request.copyIn(request.target.table, request.columns),
+      request.columns,
+      request.rows,
+      request.jsonColumns,
+      signal,
+      request.tap,
+    );
   } catch {
     await sql`rollback to savepoint ${savepoint}`.execute(db);
     signal.throwIfAborted();
@@ -191,21 +264,36 @@ async function copyStraightIn(request: {
 }
 
 async function keyExists(db: Kysely<any>, spec: UpsertSpec, target: BulkTarget, row: Row): Promise<boolean> {
-  const sameKey = keyEquals(spec.conflict, (c) => sql.ref(c), (c) => sql`${row[c]}`);
-  const { rows } = await sql<{ found: boolean }>`select exists (select 1 from ${sql.raw(target.table)} where ${sameKey}) as found`.execute(db);
+  const sameKey = keyEquals(
+    spec.conflict,
+    (c) => sql.ref(c),
+    (c) => sql`${row[c]}`,
+  );
+  const { rows } = await sql<{
+    found: boolean;
+  }>`select exists (select 1 from ${sql.raw(target.table)} where ${sameKey}) as found`.execute(db);
   return rows[0]?.found === true;
 }
 
 /** The existing row with the same key and the same values (nothing for the upsert to do). */
 function unchangedMatch(spec: UpsertSpec, target: BulkTarget): RawBuilder<unknown> {
-  const sameKey = keyEquals(spec.conflict, (c) => sql.ref(`t.${c}`), (c) => sql.ref(`s.${c}`));
+  const sameKey = keyEquals(
+    spec.conflict,
+    (c) => sql.ref(`t.${c}`),
+    (c) => sql.ref(`s.${c}`),
+  );
   const update = updatedColumns(spec);
-  const sameValues = update.length > 0 ? sql` and not ${distinctColumns('t', 's', update, spec.jsonColumns)}` : sql``;
+  const sameValues =
+    update.length > 0 ? sql` and not ${distinctColumns('t', 's', update, spec.jsonColumns)}` : sql``;
   return sql`select 1 from ${sql.raw(target.table)} as t where ${sameKey}${sameValues}`;
 }
 
 /** `left(k1) = right(k1) and …` over the conflict columns. */
-function keyEquals(conflict: readonly string[], left: (column: string) => RawBuilder<unknown>, right: (column: string) => RawBuilder<unknown>): RawBuilder<unknown> {
+function keyEquals(
+  conflict: readonly string[],
+  left: (column: string) => RawBuilder<unknown>,
+  right: (column: string) => RawBuilder<unknown>,
+): RawBuilder<unknown> {
   return sql.join(
     conflict.map((c) => sql`${left(c)} = ${right(c)}`),
     sql` and `,
@@ -213,7 +301,14 @@ function keyEquals(conflict: readonly string[], left: (column: string) => RawBui
 }
 
 /** Streams the rows through the writer; resolves with the number the server stored. */
-async function copyRows(writer: CopyWriter, columns: readonly string[], rows: readonly Row[], jsonColumns: ReadonlyMap<string, string>, signal: AbortSignal, tap?: Tap): Promise<number> {
+async function copyRows(
+  writer: CopyWriter,
+  columns: readonly string[],
+  rows: readonly Row[],
+  jsonColumns: ReadonlyMap<string, string>,
+  signal: AbortSignal,
+  tap?: Tap,
+): Promise<number> {
   try {
     for (const values of valueBatches(rows, columns, jsonColumns, signal)) {
       tap?.(values);
@@ -228,7 +323,12 @@ async function copyRows(writer: CopyWriter, columns: readonly string[], rows: re
 }
 
 /** The rows' COPY values, ROWS_PER_WRITE at a time; stops (throws) between batches once `signal` aborts. */
-function* valueBatches(rows: readonly Row[], columns: readonly string[], jsonColumns: ReadonlyMap<string, string>, signal: AbortSignal): Generator<(string | null)[][]> {
+function* valueBatches(
+  rows: readonly Row[],
+  columns: readonly string[],
+  jsonColumns: ReadonlyMap<string, string>,
+  signal: AbortSignal,
+): Generator<(string | null)[][]> {
   for (let start = 0; start < rows.length; start += ROWS_PER_WRITE) {
     signal.throwIfAborted();
     yield rows.slice(start, start + ROWS_PER_WRITE).map((row) => copyValues(row, columns, jsonColumns));
@@ -240,6 +340,10 @@ function* valueBatches(rows: readonly Row[], columns: readonly string[], jsonCol
  * tried, since a failed CREATE would abort the run's transaction.
  */
 export async function canCreateTempTables(db: Kysely<any>): Promise<boolean> {
-  const { rows } = await sql<{ allowed: boolean }>`select pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') as allowed`.execute(db);
+  const { rows } = await sql<{
+    allowed: boolean;
+  }>`select pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') as allowed`.execute(
+    db,
+  );
   return rows[0]?.allowed === true;
 }

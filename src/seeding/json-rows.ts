@@ -7,7 +7,11 @@ import { isSqlExpression, jsonColumnValue, prepareValue } from './pg-values.js';
  * server: far cheaper than tens of thousands of bind parameters. Only rows whose values have an
  * exact JSON form take this path; anything else falls back to ordinary parameters.
  */
-export function toJsonPayload(rows: readonly Row[], columns: readonly string[], jsonColumns: ReadonlyMap<string, string>): string | null {
+export function toJsonPayload(
+  rows: readonly Row[],
+  columns: readonly string[],
+  jsonColumns: ReadonlyMap<string, string>,
+): string | null {
   const out: Row[] = [];
   for (const row of rows) {
     // A missing key would become NULL here where a VALUES list inserts DEFAULT: keep that path.
@@ -47,7 +51,13 @@ function toJsonValue(value: unknown, jsonColumn: boolean): unknown {
       // node-postgres's own text for a Date (local time with offset), as a bound parameter gets it.
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? UNSAFE : prepareValue(value);
       if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
-      if (Array.isArray(value)) return value.every((item) => item === null || ['string', 'number', 'boolean'].includes(typeof item) || Array.isArray(item)) ? value : UNSAFE;
+      if (Array.isArray(value))
+        return value.every(
+          (item) =>
+            item === null || ['string', 'number', 'boolean'].includes(typeof item) || Array.isArray(item),
+        )
+          ? value
+          : UNSAFE;
       return UNSAFE;
     default:
       return UNSAFE;
@@ -55,7 +65,11 @@ function toJsonValue(value: unknown, jsonColumn: boolean): unknown {
 }
 
 /** Columns of `table` whose type is json or jsonb, with that type (found through the table's row type). */
-export async function jsonColumnsOf(db: Kysely<any>, schema: string, table: string): Promise<Map<string, 'json' | 'jsonb'>> {
+export async function jsonColumnsOf(
+  db: Kysely<any>,
+  schema: string,
+  table: string,
+): Promise<Map<string, 'json' | 'jsonb'>> {
   const { rows } = await sql<{ attname: string; type: 'json' | 'jsonb' }>`
     select a.attname, pg_catalog.format_type(a.atttypid, null) as type from pg_catalog.pg_attribute a
       join pg_catalog.pg_type t on t.typrelid = a.attrelid

@@ -19,7 +19,11 @@ export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<a
   const packageEntry = fileURLToPath(new URL('../index.js', import.meta.url));
   // Seeders also import kysely (`sql`, types); from npx's cache the user's folder may not resolve it.
   const kyselyEntry = fileURLToPath(import.meta.resolve('kysely'));
-  const jiti = createJiti(import.meta.url, { alias: { 'foodfleet-seed': packageEntry, kysely: kyselyEntry }, moduleCache: true, fsCache: false });
+  const jiti = createJiti(import.meta.url, {
+    alias: { 'foodfleet-seed': packageEntry, kysely: kyselyEntry },
+    moduleCache: true,
+    fsCache: false,
+  });
   const loaded: { seeder: Seeder<any>; source: string }[] = [];
   for (const file of files) {
     const path = join(dir, file);
@@ -27,11 +31,17 @@ export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<a
     try {
       module = (await jiti.import(path)) as Record<string, unknown>;
     } catch (error) {
-      throw new SeederDefinitionError(`Seeder file ${path} does not load: ${(error as Error).message}. Nothing was run.`, { cause: error, code: 'SEEDER_LOAD' });
+      throw new SeederDefinitionError(
+        `Seeder file ${path} does not load: ${(error as Error).message}. Nothing was run.`,
+        { cause: error, code: 'SEEDER_LOAD' },
+      );
     }
     const seeders = Object.values(module).flatMap((value) => instantiate(value, path));
     if (seeders.length === 0) {
-      throw new SeederDefinitionError(`Seeder file ${path} does not export a seeder (a class extending Seeder from 'foodfleet-seed'). Nothing was run.`, { code: 'SEEDER_LOAD' });
+      throw new SeederDefinitionError(
+        `Seeder file ${path} does not export a seeder (a class extending Seeder from 'foodfleet-seed'). Nothing was run.`,
+        { code: 'SEEDER_LOAD' },
+      );
     }
     loaded.push(...seeders.map((seeder) => ({ seeder, source: path })));
   }
@@ -48,6 +58,9 @@ function instantiate(value: unknown, path: string): Seeder<any>[] {
     }
     return [seeder];
   } catch (error) {
-    throw new SeederDefinitionError(`Seeder ${(value as { name?: string }).name ?? '?'} in ${path} cannot be created: ${(error as Error).message}. Nothing was run.`, { cause: error, code: 'SEEDER_LOAD' });
+    throw new SeederDefinitionError(
+      `Seeder ${(value as { name?: string }).name ?? '?'} in ${path} cannot be created: ${(error as Error).message}. Nothing was run.`,
+      { cause: error, code: 'SEEDER_LOAD' },
+    );
   }
 }

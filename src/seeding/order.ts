@@ -14,7 +14,9 @@ export function orderSeeders<S extends Orderable>(seeders: readonly S[]): S[] {
   for (const seeder of seeders) {
     for (const dependency of seeder.dependsOn) {
       if (!byName.has(dependency)) {
-        throw new SeederDefinitionError(`${seeder.name} depends on ${dependency}, which is not a known seeder (known: ${[...byName.keys()].join(', ')}). Nothing was run.`);
+        throw new SeederDefinitionError(
+          `${seeder.name} depends on ${dependency}, which is not a known seeder (known: ${[...byName.keys()].join(', ')}). Nothing was run.`,
+        );
       }
     }
   }
@@ -22,7 +24,10 @@ export function orderSeeders<S extends Orderable>(seeders: readonly S[]): S[] {
   const done = new Set<string>();
   while (ordered.length < seeders.length) {
     const next = seeders.find((s) => !done.has(s.name) && s.dependsOn.every((d) => done.has(d)));
-    if (!next) throw new SeederDefinitionError(`Seeder dependency cycle: ${describeCycle(seeders, done)}. Nothing was run.`);
+    if (!next)
+      throw new SeederDefinitionError(
+        `Seeder dependency cycle: ${describeCycle(seeders, done)}. Nothing was run.`,
+      );
     ordered.push(next);
     done.add(next.name);
   }
@@ -30,12 +35,17 @@ export function orderSeeders<S extends Orderable>(seeders: readonly S[]): S[] {
 }
 
 /** `--only A,B`: those seeders plus everything they depend on, in dependency order. */
-export function selectSeeders<S extends Orderable>(ordered: readonly S[], only: readonly string[] | undefined): S[] {
+export function selectSeeders<S extends Orderable>(
+  ordered: readonly S[],
+  only: readonly string[] | undefined,
+): S[] {
   if (!only || only.length === 0) return [...ordered];
   const byName = new Map(ordered.map((s) => [s.name, s]));
   const unknown = only.filter((name) => !byName.has(name));
   if (unknown.length > 0) {
-    throw new UsageError(`--only names unknown seeder(s): ${unknown.join(', ')}. Known seeders: ${[...byName.keys()].join(', ')}. Nothing was run.`);
+    throw new UsageError(
+      `--only names unknown seeder(s): ${unknown.join(', ')}. Known seeders: ${[...byName.keys()].join(', ')}. Nothing was run.`,
+    );
   }
   const wanted = new Set<string>();
   const visit = (name: string): void => {
@@ -65,7 +75,10 @@ export function assertUniqueNames(seeders: readonly { name: string; source: stri
   const seen = new Map<string, string>();
   for (const { name, source } of seeders) {
     const previous = seen.get(name);
-    if (previous) throw new SeederDefinitionError(`Two seeders are named ${name}: ${previous} and ${source}. Rename one. Nothing was run.`);
+    if (previous)
+      throw new SeederDefinitionError(
+        `Two seeders are named ${name}: ${previous} and ${source}. Rename one. Nothing was run.`,
+      );
     seen.set(name, source);
   }
 }

@@ -3,13 +3,18 @@ import { isOperationNodeSource } from 'kysely';
 
 // node-postgres's own conversion of a JS value into the text it sends for a parameter. Every
 // upsert path uses it (or agrees with it), so a value lands the same whichever path carries it.
-const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue: (value: unknown) => string | Buffer | null };
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  prepareValue: (value: unknown) => string | Buffer | null;
+};
 
 export { prepareValue };
 
 /** A Kysely expression or expression callback: compiled into the statement, never a plain value. */
 export function isSqlExpression(value: unknown): boolean {
-  return typeof value === 'function' || (typeof value === 'object' && value !== null && isOperationNodeSource(value));
+  return (
+    typeof value === 'function' ||
+    (typeof value === 'object' && value !== null && isOperationNodeSource(value))
+  );
 }
 
 /**
@@ -23,7 +28,10 @@ export function jsonColumnValue(value: unknown): unknown {
 }
 
 /** `row` with its json/jsonb columns' values passed through {@link jsonColumnValue}. */
-export function withJsonColumns<R extends Record<string, unknown>>(row: R, jsonColumns: ReadonlyMap<string, string> | undefined): R {
+export function withJsonColumns<R extends Record<string, unknown>>(
+  row: R,
+  jsonColumns: ReadonlyMap<string, string> | undefined,
+): R {
   if (!jsonColumns || jsonColumns.size === 0) return row;
   let copy: Record<string, unknown> | undefined;
   for (const column of jsonColumns.keys()) {

@@ -17,7 +17,9 @@ export interface RunResults {
 
 export function emptyResults(names: readonly string[]): RunResults {
   return {
-    seeders: Object.fromEntries(names.map((name) => [name, { status: 'skipped', created: 0, updated: 0, deleted: 0, duration_ms: 0 }])),
+    seeders: Object.fromEntries(
+      names.map((name) => [name, { status: 'skipped', created: 0, updated: 0, deleted: 0, duration_ms: 0 }]),
+    ),
     total: { created: 0, updated: 0, deleted: 0 },
   };
 }

@@ -71,10 +71,21 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
     },
     async ({ id }) => {
       const warnings: string[] = [];
-      const context: SeederContext = { ...request.context, schema: database.schema, warn: (m) => { warnings.push(m); request.events.warning(m); } };
+      const context: SeederContext = {
+        ...request.context,
+        schema: database.schema,
+        warn: (m) => {
+          warnings.push(m);
+          request.events.warning(m);
+        },
+      };
       await migrateAll(database);
       for (const seeder of selected) await seeder.preflight(database.kysely, context);
-      const pre = (await request.beforeSeeding?.(id)) ?? { backupCreated: false, backupKey: null, warnings: [] };
+      const pre = (await request.beforeSeeding?.(id)) ?? {
+        backupCreated: false,
+        backupKey: null,
+        warnings: [],
+      };
       warnings.push(...pre.warnings);
       const results = await seedInTransaction(request, selected, context, id);
       const value: RunResult = {
@@ -91,7 +102,12 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
   );
 }
 
-async function seedInTransaction(request: RunRequest, seeders: readonly Seeder<any>[], context: SeederContext, executionId: number): Promise<RunResults> {
+async function seedInTransaction(
+  request: RunRequest,
+  seeders: readonly Seeder<any>[],
+  context: SeederContext,
+  executionId: number,
+): Promise<RunResults> {
   const results = emptyResults(seeders.map((s) => s.name));
   const open = await request.database.beginTransaction();
   let current: Seeder<any> | undefined;
@@ -113,7 +129,14 @@ async function seedInTransaction(request: RunRequest, seeders: readonly Seeder<a
   }
 }
 
-async function runOne(seeder: Seeder<any>, open: OpenTransaction, context: SeederContext, results: RunResults, events: RunEvents, executionId: number): Promise<void> {
+async function runOne(
+  seeder: Seeder<any>,
+  open: OpenTransaction,
+  context: SeederContext,
+  results: RunResults,
+  events: RunEvents,
+  executionId: number,
+): Promise<void> {
   const started = performance.now();
   events.seederStarted({ executionId, seeder: seeder.name });
   seeder.bind(open.trx, context, open.copyIn);
@@ -121,7 +144,12 @@ async function runOne(seeder: Seeder<any>, open: OpenTransaction, context: Seede
     await seeder.run();
   } catch (error) {
     const entry = results.seeders[seeder.name];
-    if (entry) Object.assign(entry, { status: 'failed' satisfies SeederStatus, duration_ms: Math.round(performance.now() - started), error: (error as Error).message });
+    if (entry)
+      Object.assign(entry, {
+        status: 'failed' satisfies SeederStatus,
+        duration_ms: Math.round(performance.now() - started),
+        error: (error as Error).message,
+      });
     events.seederFailed({ executionId, seeder: seeder.name, error: (error as Error).message });
     throw error;
   }
@@ -133,8 +161,14 @@ async function runOne(seeder: Seeder<any>, open: OpenTransaction, context: Seede
 }
 
 /** Turns whatever failed into a typed error; completed seeders are reported rolled back. */
-function describeFailure(error: unknown, current: Seeder<any> | undefined, signal: AbortSignal, results: RunResults): SeedError {
-  for (const entry of Object.values(results.seeders)) if (entry.status === 'completed') entry.status = 'rolled_back';
+function describeFailure(
+  error: unknown,
+  current: Seeder<any> | undefined,
+  signal: AbortSignal,
+  results: RunResults,
+): SeedError {
+  for (const entry of Object.values(results.seeders))
+    if (entry.status === 'completed') entry.status = 'rolled_back';
   let failure: SeedError;
   if (signal.aborted) failure = new CancelledError();
   else if (error instanceof SeedError) failure = error;
@@ -146,7 +180,11 @@ function describeFailure(error: unknown, current: Seeder<any> | undefined, signa
     );
     failure.stack = (error as Error).stack ?? failure.stack;
   } else {
-    failure = new SeederFailedError('(commit)', `The run failed at commit: ${(error as Error).message}. It was rolled back; nothing was changed.`, { cause: error });
+    failure = new SeederFailedError(
+      '(commit)',
+      `The run failed at commit: ${(error as Error).message}. It was rolled back; nothing was changed.`,
+      { cause: error },
+    );
   }
   (failure as SeedError & { results?: unknown }).results = results;
   return failure;

@@ -1,7 +1,15 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { FoodFleetDatabase } from '../schema.js';
 import { Counter } from './counter.js';
-import { batchSize, chunks, countUpserted, selectFromJson, upsertBatch, type Row, type UpsertSpec } from './sql-helpers.js';
+import {
+  batchSize,
+  chunks,
+  countUpserted,
+  selectFromJson,
+  upsertBatch,
+  type Row,
+  type UpsertSpec,
+} from './sql-helpers.js';
 import { jsonColumnsOf, toJsonPayload } from './json-rows.js';
 import type { CopyIn } from '../db/copy-writer.js';
 import { copyableRows } from './copy-rows.js';
@@ -137,7 +145,11 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
       }
       const existing = await query.limit(1).executeTakeFirst();
       if (existing) return { row: existing as Selectable<DB[T]>, created: false };
-      const row = await db.insertInto(table).values({ ...defaults, ...where }).returningAll().executeTakeFirstOrThrow();
+      const row = await db
+        .insertInto(table)
+        .values({ ...defaults, ...where })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       this.#counter.mark('created', entityKey(table, row, where));
       return { row: row as Selectable<DB[T]>, created: true };
     });
@@ -151,7 +163,10 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   ): Promise<{ row: Selectable<DB[T]>; status: UpsertStatus }> {
     return this.#exclusive(async () => {
       const db = this.db as unknown as Kysely<any>;
-      const spec = { ...toSpec(table, Object.keys(values as Row), options), jsonColumns: await this.#jsonColumnsOf(table) };
+      const spec = {
+        ...toSpec(table, Object.keys(values as Row), options),
+        jsonColumns: await this.#jsonColumnsOf(table),
+      };
       const [result] = await upsertBatch(db, spec, [values as Row]);
       if (result) {
         const status = result.inserted ? 'created' : 'updated';
@@ -182,19 +197,20 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
       const db = this.db as unknown as Kysely<any>;
       const spec = { ...toSpec(table, columns, options), jsonColumns: await this.#jsonColumnsOf(table) };
       const all = rows as readonly Row[];
-      const copied = this.#copyIn && copyableCall(all, spec, columns)
-        ? await upsertViaCopy({
-            db,
-            copyIn: this.#copyIn,
-            spec,
-            target: await this.#bulkTarget(table, spec.conflict),
-            columns,
-            rows: all,
-            signal: this.context.signal,
-            canStage: () => (this.#canStage ??= canCreateTempTables(db)),
-            memo: this.#memoKey(table),
-          })
-        : null;
+      const copied =
+        this.#copyIn && copyableCall(all, spec, columns)
+          ? await upsertViaCopy({
+              db,
+              copyIn: this.#copyIn,
+              spec,
+              target: await this.#bulkTarget(table, spec.conflict),
+              columns,
+              rows: all,
+              signal: this.context.signal,
+              canStage: () => (this.#canStage ??= canCreateTempTables(db)),
+              memo: this.#memoKey(table),
+            })
+          : null;
       const totals = copied ?? countUpserted(await this.#upsertByStatements(db, spec, columns, all));
       this.#counter.add('created', totals.created);
       this.#counter.add('updated', totals.updated);
@@ -224,13 +240,22 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   }
 
   /** Each batch as ONE json parameter; rows without an exact JSON form fall back to bind parameters. */
-  async #upsertByStatements(db: Kysely<any>, spec: UpsertSpec, columns: string[], rows: readonly Row[]): Promise<{ inserted: boolean }[]> {
+  async #upsertByStatements(
+    db: Kysely<any>,
+    spec: UpsertSpec,
+    columns: string[],
+    rows: readonly Row[],
+  ): Promise<{ inserted: boolean }[]> {
     const changed: { inserted: boolean }[] = [];
     for (const batch of chunks(rows, JSON_BATCH_ROWS)) {
       this.context.signal.throwIfAborted();
       const payload = toJsonPayload(batch, columns, spec.jsonColumns ?? new Map());
       const from = payload ? { columns, select: selectFromJson(spec, columns, payload) } : undefined;
-      changed.push(...(from ? await upsertBatch(db, spec, batch, { returnRows: false, from }) : await this.#upsertWithParameters(db, spec, batch)));
+      changed.push(
+        ...(from
+          ? await upsertBatch(db, spec, batch, { returnRows: false, from })
+          : await this.#upsertWithParameters(db, spec, batch)),
+      );
     }
     return changed;
   }
@@ -245,7 +270,10 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   }
 
   /** Deletes matching rows and counts them as deleted. */
-  protected async deleteWhere<T extends TableName<DB>>(table: T, where: Partial<Insertable<DB[T]>>): Promise<number> {
+  protected async deleteWhere<T extends TableName<DB>>(
+    table: T,
+    where: Partial<Insertable<DB[T]>>,
+  ): Promise<number> {
     return this.#exclusive(async () => {
       let query = (this.db as unknown as Kysely<any>).deleteFrom(table as string);
       for (const [column, value] of Object.entries(where)) query = query.where(column, '=', value);
@@ -260,31 +288,45 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
    * Brings a link table (e.g. role → permissions) to the wanted set. Link rows are not counted;
    * the owning entity counts once as updated when its links changed.
    */
-  protected async syncLinks<T extends TableName<DB>>(sync: LinkSync<DB, T>): Promise<{ added: number; removed: number }> {
+  protected async syncLinks<T extends TableName<DB>>(
+    sync: LinkSync<DB, T>,
+  ): Promise<{ added: number; removed: number }> {
     return this.#exclusive(async () => {
       const db = this.db as unknown as Kysely<any>;
       const table: string = sync.table;
       const target: string = sync.target;
       const ownerColumn: string = sync.owner[0];
       const ownerId = sync.owner[1];
-      const current: Row[] = await db.selectFrom(table).select(target).where(ownerColumn, '=', ownerId).execute();
+      const current: Row[] = await db
+        .selectFrom(table)
+        .select(target)
+        .where(ownerColumn, '=', ownerId)
+        .execute();
       const have = new Set(current.map((r) => String(r[target])));
       const want = new Set(sync.ids.map(String));
       const toAdd = sync.ids.filter((id) => !have.has(String(id)));
-      const toRemove = sync.mode === 'exact' ? current.map((r) => r[target]).filter((id) => !want.has(String(id))) : [];
+      const toRemove =
+        sync.mode === 'exact' ? current.map((r) => r[target]).filter((id) => !want.has(String(id))) : [];
       if (toAdd.length > 0) {
-        await db.insertInto(table).values(toAdd.map((id) => ({ [ownerColumn]: ownerId, [target]: id }))).onConflict((oc) => oc.doNothing()).execute();
+        await db
+          .insertInto(table)
+          .values(toAdd.map((id) => ({ [ownerColumn]: ownerId, [target]: id })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
       }
       if (toRemove.length > 0) {
         await db.deleteFrom(table).where(ownerColumn, '=', ownerId).where(target, 'in', toRemove).execute();
       }
-      if (toAdd.length + toRemove.length > 0) this.#counter.mark('updated', `${sync.countAs[0]}:${sync.countAs[1]}`);
+      if (toAdd.length + toRemove.length > 0)
+        this.#counter.mark('updated', `${sync.countAs[0]}:${sync.countAs[1]}`);
       return { added: toAdd.length, removed: toRemove.length };
     });
   }
 
   #jsonColumnsOf(table: string): Promise<Map<string, 'json' | 'jsonb'>> {
-    return cached(this.#jsonColumns, table, () => jsonColumnsOf(this.db as unknown as Kysely<any>, this.context.schema, table));
+    return cached(this.#jsonColumns, table, () =>
+      jsonColumnsOf(this.db as unknown as Kysely<any>, this.context.schema, table),
+    );
   }
 
   async #findByKey(table: string, key: Row): Promise<Row | undefined> {
@@ -294,7 +336,11 @@ export abstract class Seeder<DB = FoodFleetDatabase> {
   }
 }
 
-function toSpec(table: string, columns: string[], options: { conflict: readonly string[]; update?: readonly string[] | 'none'; touch?: string }) {
+function toSpec(
+  table: string,
+  columns: string[],
+  options: { conflict: readonly string[]; update?: readonly string[] | 'none'; touch?: string },
+) {
   return { table, conflict: options.conflict, update: options.update ?? columns, touch: options.touch };
 }
 

@@ -37,7 +37,10 @@ export async function upsertBatch(
   const query = upsertStatement(db, spec, rows, options.from);
   const inserted = INSERTED_FLAG.as('__inserted');
   // Bulk callers only count: reading every row back (dates, jsonb, arrays) costs more than the insert.
-  const result: Row[] = options.returnRows === false ? await query.returning(inserted).execute() : await query.returningAll().returning(inserted).execute();
+  const result: Row[] =
+    options.returnRows === false
+      ? await query.returning(inserted).execute()
+      : await query.returningAll().returning(inserted).execute();
   return result.map(({ __inserted, ...row }) => ({ row, inserted: Boolean(__inserted) }));
 }
 
@@ -45,22 +48,34 @@ export async function upsertBatch(
 export const INSERTED_FLAG = sql<boolean>`(xmax = 0)`;
 
 /** The INSERT … ON CONFLICT of {@link upsertBatch}, without its RETURNING. */
-export function upsertStatement(db: Kysely<any>, spec: UpsertSpec, rows: readonly Row[], from?: { columns: readonly string[]; select: RawBuilder<unknown> }) {
+export function upsertStatement(
+  db: Kysely<any>,
+  spec: UpsertSpec,
+  rows: readonly Row[],
+  from?: { columns: readonly string[]; select: RawBuilder<unknown> },
+) {
   const updateColumns = updatedColumns(spec);
   const insert = db.insertInto(spec.table);
-  const withRows = from ? insert.columns(from.columns as string[]).expression(from.select) : insert.values(rows.map((row) => withJsonColumns(row, spec.jsonColumns)));
+  const withRows = from
+    ? insert.columns(from.columns as string[]).expression(from.select)
+    : insert.values(rows.map((row) => withJsonColumns(row, spec.jsonColumns)));
   return withRows.onConflict((oc) => {
     const target = oc.columns(spec.conflict as string[]);
     if (updateColumns.length === 0) return target.doNothing();
     const set: Record<string, RawBuilder<unknown>> = {};
     for (const column of updateColumns) set[column] = sql.ref(`excluded.${column}`);
     if (spec.touch && !updateColumns.includes(spec.touch)) set[spec.touch] = sql`now()`;
-    return target.doUpdateSet(set).where(distinctColumns(spec.table, 'excluded', updateColumns, spec.jsonColumns));
+    return target
+      .doUpdateSet(set)
+      .where(distinctColumns(spec.table, 'excluded', updateColumns, spec.jsonColumns));
   });
 }
 
 /** Created and updated counts of the rows an upsert returned (unchanged rows are not returned). */
-export function countUpserted(changed: readonly { inserted: boolean }[]): { created: number; updated: number } {
+export function countUpserted(changed: readonly { inserted: boolean }[]): {
+  created: number;
+  updated: number;
+} {
   const created = changed.filter((r) => r.inserted).length;
   return { created, updated: changed.length - created };
 }
@@ -74,8 +89,18 @@ export function updatedColumns(spec: UpsertSpec): readonly string[] {
  * `(left.a, left.b) IS DISTINCT FROM (right.a, right.b)`: PostgreSQL's own equality of each type
  * (jsonb's too: casting it to text cost 20 % of a bulk re-run). json has no equality: compared by text.
  */
-export function distinctColumns(left: string, right: string, columns: readonly string[], jsonColumns: ReadonlyMap<string, string> = new Map()): RawBuilder<boolean> {
-  const side = (prefix: string) => sql.join(columns.map((c) => (jsonColumns.get(c) === 'json' ? sql`${sql.ref(`${prefix}.${c}`)}::text` : sql.ref(`${prefix}.${c}`))));
+export function distinctColumns(
+  left: string,
+  right: string,
+  columns: readonly string[],
+  jsonColumns: ReadonlyMap<string, string> = new Map(),
+): RawBuilder<boolean> {
+  const side = (prefix: string) =>
+    sql.join(
+      columns.map((c) =>
+        jsonColumns.get(c) === 'json' ? sql`${sql.ref(`${prefix}.${c}`)}::text` : sql.ref(`${prefix}.${c}`),
+      ),
+    );
   return sql<boolean>`(${side(left)}) is distinct from (${side(right)})`;
 }
 
@@ -92,7 +117,11 @@ export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
  * `SELECT … FROM json_array_elements($1) e, json_populate_record(null::table, e) r`: each element
  * becomes a row of the table's own types; json/jsonb columns are cast from their JSON text.
  */
-export function selectFromJson(spec: UpsertSpec, columns: readonly string[], payload: string): RawBuilder<unknown> {
+export function selectFromJson(
+  spec: UpsertSpec,
+  columns: readonly string[],
+  payload: string,
+): RawBuilder<unknown> {
   const selections = columns.map((c) => {
     const type = spec.jsonColumns?.get(c);
     return type ? sql`(e.value ->> ${c})::${sql.raw(type === 'json' ? 'json' : 'jsonb')}` : sql.ref(`r.${c}`);

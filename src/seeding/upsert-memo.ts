@@ -38,7 +38,13 @@ export interface Memo {
  * may still insert into and update (else the statement it skips would fail), and that is not much
  * larger than the call, since digesting the row versions reads the whole table. Null when it cannot.
  */
-export async function memoContext(db: Kysely<any>, schema: string, table: string, columns: readonly string[], rows: number): Promise<string | null> {
+export async function memoContext(
+  db: Kysely<any>,
+  schema: string,
+  table: string,
+  columns: readonly string[],
+  rows: number,
+): Promise<string | null> {
   const memoTable = `${quoteIdent(schema)}.${MEMO_TABLE}`;
   const { rows: found } = await sql<{ applies: boolean; context: string }>`
     select pg_catalog.current_setting('server_version_num')::int >= 110000 -- hashtextextended()
@@ -70,7 +76,9 @@ export async function memoContext(db: Kysely<any>, schema: string, table: string
 
 /** Count and 64-bit hash sum of every row's (ctid, xmin): changes whenever any row does. */
 export async function rowVersions(db: Kysely<any>, table: string): Promise<string> {
-  const { rows } = await sql<{ versions: string }>`select ${versionsDigest(sql`ctid`, sql`xmin`)} as versions from ${sql.raw(table)}`.execute(db);
+  const { rows } = await sql<{
+    versions: string;
+  }>`select ${versionsDigest(sql`ctid`, sql`xmin`)} as versions from ${sql.raw(table)}`.execute(db);
   return rows[0]!.versions;
 }
 
@@ -112,7 +120,15 @@ const TIME_WORDS = new Set(['now', 'today', 'tomorrow', 'yesterday']);
 export function inputDigest(header: InputHeader): InputDigest {
   const hash: Hash = createHash('sha256');
   const { jsonColumns, ...options } = header.spec;
-  hash.update(JSON.stringify({ table: header.table, columns: header.columns, options, json: [...(jsonColumns ?? new Map())], context: header.context }));
+  hash.update(
+    JSON.stringify({
+      table: header.table,
+      columns: header.columns,
+      options,
+      json: [...(jsonColumns ?? new Map())],
+      context: header.context,
+    }),
+  );
   const keys = header.spec.conflict.map((c) => header.columns.indexOf(c));
   let deterministic = true;
   return {
@@ -122,7 +138,9 @@ export function inputDigest(header: InputHeader): InputDigest {
         text += copyTextLine(row);
         if (!deterministic) continue;
         for (const key of keys) if (key < 0 || row[key] === null) deterministic = false;
-        for (const value of row) if (value !== null && value.length <= 12 && TIME_WORDS.has(value.trim().toLowerCase())) deterministic = false;
+        for (const value of row)
+          if (value !== null && value.length <= 12 && TIME_WORDS.has(value.trim().toLowerCase()))
+            deterministic = false;
       }
       hash.update(text);
     },
@@ -144,7 +162,20 @@ export async function loadMemo(db: Kysely<any>, key: MemoKey): Promise<Memo | nu
 export async function saveMemo(db: Kysely<any>, key: MemoKey, memo: Memo): Promise<void> {
   await db
     .insertInto(MEMO_TABLE)
-    .values({ seeder: key.seeder, call: key.call, input_digest: memo.inputDigest, row_versions: memo.rowVersions })
-    .onConflict((oc) => oc.columns(['seeder', 'call']).doUpdateSet({ input_digest: memo.inputDigest, row_versions: memo.rowVersions, updated_at: sql`now()` }))
+    .values({
+      seeder: key.seeder,
+      call: key.call,
+      input_digest: memo.inputDigest,
+      row_versions: memo.rowVersions,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['seeder', 'call'])
+        .doUpdateSet({
+          input_digest: memo.inputDigest,
+          row_versions: memo.rowVersions,
+          updated_at: sql`now()`,
+        }),
+    )
     .execute();
 }

@@ -8,7 +8,11 @@ export class ApiError extends HTTPException {
   readonly detail: string;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: 400 | 401 | 403 | 404 | 413 | 429 | 503, detail: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: 400 | 401 | 403 | 404 | 413 | 429 | 503,
+    detail: string,
+    headers: Record<string, string> = {},
+  ) {
     super(status, { message: detail });
     this.detail = detail;
     this.headers = headers;
@@ -17,7 +21,9 @@ export class ApiError extends HTTPException {
 
 /** 401 with the challenge RFC 6750 asks for; `invalid` marks a token that was sent but refused. */
 export function unauthorized(detail: string, invalid = true): ApiError {
-  const challenge = invalid ? 'Bearer realm="foodfleet-seed", error="invalid_token"' : 'Bearer realm="foodfleet-seed"';
+  const challenge = invalid
+    ? 'Bearer realm="foodfleet-seed", error="invalid_token"'
+    : 'Bearer realm="foodfleet-seed"';
   return new ApiError(401, detail, { 'WWW-Authenticate': challenge });
 }
 

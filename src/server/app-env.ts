@@ -33,6 +33,10 @@ export function principalOf(c: AppContext): Principal {
 export function clientAddress(c: AppContext, trustProxy: boolean): string {
   const peer = c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
   if (!trustProxy) return peer;
-  const forwarded = c.req.header('x-forwarded-for')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const forwarded = c.req
+    .header('x-forwarded-for')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return forwarded?.at(-1) ?? peer;
 }

@@ -50,10 +50,23 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { config, clock, passwords } = deps;
   const users = new UserStore(deps.database);
-  const tokens = new TokenService({ secret: config.tokenSecret, lifetimeSeconds: config.tokenLifetime, clock });
+  const tokens = new TokenService({
+    secret: config.tokenSecret,
+    lifetimeSeconds: config.tokenLifetime,
+    clock,
+  });
   const throttle = new LoginThrottle(clock, config.throttle);
   const dummyHash = dummyHashSource(users, passwords, config.bcryptCost);
-  const auth = { users, tokens, passwords, throttle, dummyHash, production: config.production, bcryptCost: config.bcryptCost, trustProxy: config.trustProxy ?? false };
+  const auth = {
+    users,
+    tokens,
+    passwords,
+    throttle,
+    dummyHash,
+    production: config.production,
+    bcryptCost: config.bcryptCost,
+    trustProxy: config.trustProxy ?? false,
+  };
 
   // Not strict: the guide calls both /api/v1/seeders/ and /api/v1/seeders.
   return new Hono<AppEnv>({ strict: false })
@@ -62,6 +75,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     .route('/health', healthRoutes(deps.database, users))
     .route('/api/v1/auth', authRoutes(auth))
     .route('/api/v1/seeders', seederRoutes({ users, tokens, operations: deps.operations }))
-    .notFound((c) => c.json({ detail: `There is no ${c.req.method} ${c.req.path}. The API: /health, /api/v1/auth/login, /api/v1/auth/password/change, /api/v1/seeders/….` }, 404))
+    .notFound((c) =>
+      c.json(
+        {
+          detail: `There is no ${c.req.method} ${c.req.path}. The API: /health, /api/v1/auth/login, /api/v1/auth/password/change, /api/v1/seeders/….`,
+        },
+        404,
+      ),
+    )
     .onError(createErrorHandler({ logger: deps.logger, redact: config.redact ?? ((text) => text) }));
 }

@@ -29,7 +29,17 @@ const STATUS_BY_CODE = {
 } as const satisfies Record<ErrorCode, ContentfulStatusCode>;
 
 /** Connection-level failures of the database driver: the server is fine, the database is not. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 
 export interface ErrorHandlerOptions {
   logger: ServerLogger;
@@ -44,20 +54,41 @@ export interface ErrorHandlerOptions {
  */
 export function createErrorHandler({ logger, redact }: ErrorHandlerOptions) {
   return (error: Error, c: Context): Response => {
-    if (error instanceof ApiError) return c.json({ detail: error.detail }, error.status, { ...error.headers });
+    if (error instanceof ApiError)
+      return c.json({ detail: error.detail }, error.status, { ...error.headers });
     if (error instanceof SeedError) {
       const status = STATUS_BY_CODE[error.code];
-      if (status >= 500) logger.error('request_failed', `${c.req.method} ${c.req.path}: ${error.message}`, { code: error.code, execution_id: error.executionId ?? null });
-      const body = { detail: redact(error.message), ...(error.executionId !== undefined ? { execution_id: error.executionId } : {}) };
+      if (status >= 500)
+        logger.error('request_failed', `${c.req.method} ${c.req.path}: ${error.message}`, {
+          code: error.code,
+          execution_id: error.executionId ?? null,
+        });
+      const body = {
+        detail: redact(error.message),
+        ...(error.executionId !== undefined ? { execution_id: error.executionId } : {}),
+      };
       return c.json(body, status);
     }
-    if (error instanceof HTTPException) return c.json({ detail: error.message || 'Request refused.' }, error.status as ContentfulStatusCode);
+    if (error instanceof HTTPException)
+      return c.json({ detail: error.message || 'Request refused.' }, error.status as ContentfulStatusCode);
     if (isUnreachable(error)) {
       logger.error('database_unavailable', `${c.req.method} ${c.req.path}: ${error.message}`);
-      return c.json({ detail: 'The database is unreachable; nothing was changed. Check that PostgreSQL is up, then retry.' }, 503);
+      return c.json(
+        {
+          detail:
+            'The database is unreachable; nothing was changed. Check that PostgreSQL is up, then retry.',
+        },
+        503,
+      );
     }
     logger.error('internal_error', `${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
-    return c.json({ detail: 'Internal error: the request failed unexpectedly and the server log has the details. Nothing was reported as done; check GET /api/v1/seeders/ before retrying.' }, 500);
+    return c.json(
+      {
+        detail:
+          'Internal error: the request failed unexpectedly and the server log has the details. Nothing was reported as done; check GET /api/v1/seeders/ before retrying.',
+      },
+      500,
+    );
   };
 }
 

@@ -9,7 +9,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const limitBody = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
-    throw new ApiError(413, `The request body is over ${MAX_BODY_BYTES / 1024} KB; nothing was done. Send a smaller JSON document.`);
+    throw new ApiError(
+      413,
+      `The request body is over ${MAX_BODY_BYTES / 1024} KB; nothing was done. Send a smaller JSON document.`,
+    );
   },
 });
 
@@ -24,14 +27,21 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): 
     try {
       value = JSON.parse(text);
     } catch {
-      throw new ApiError(400, 'The request body is not valid JSON; nothing was done. Send a JSON object, e.g. {"create_backup": true}.');
+      throw new ApiError(
+        400,
+        'The request body is not valid JSON; nothing was done. Send a JSON object, e.g. {"create_backup": true}.',
+      );
     }
   }
   return parseInput(schema, value, 'body');
 }
 
 /** Parses untrusted input once; a 400 names every field at fault. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'path',
+): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.flatMap((issue) => {

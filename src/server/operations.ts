@@ -47,13 +47,23 @@ export function createOperations(deps: OperationsDeps): Operations {
   const tracker = new ExecutionTracker(database);
   let tracking: Promise<unknown> | undefined;
   // `history`/`show` create the tracking table when missing; the API does the same, once.
-  const ensureTracking = () => (tracking ??= migrateTracking(database).catch((error: unknown) => {
-    tracking = undefined;
-    throw error;
-  }));
+  const ensureTracking = () =>
+    (tracking ??= migrateTracking(database).catch((error: unknown) => {
+      tracking = undefined;
+      throw error;
+    }));
   const redact = (text: string) => deps.out.redact(text);
-  const seederContext = () => ({ production: deps.production, environment: config.environment, superadmin: config.superadmin, signal: deps.signal });
-  const trigger = (actor: Actor) => ({ triggeredBy: `api:user:${actor.userId}`, source: 'api' as const, userId: actor.userId });
+  const seederContext = () => ({
+    production: deps.production,
+    environment: config.environment,
+    superadmin: config.superadmin,
+    signal: deps.signal,
+  });
+  const trigger = (actor: Actor) => ({
+    triggeredBy: `api:user:${actor.userId}`,
+    source: 'api' as const,
+    userId: actor.userId,
+  });
 
   return {
     async execute(actor, { createBackup }) {
@@ -67,7 +77,15 @@ export function createOperations(deps: OperationsDeps): Operations {
         ...trigger(actor),
         redact,
         beforeSeeding: (executionId) =>
-          backupBeforeSeeding({ config, database, executionId, enabled: createBackup, required: false, out: deps.out, signal: deps.signal }),
+          backupBeforeSeeding({
+            config,
+            database,
+            executionId,
+            enabled: createBackup,
+            required: false,
+            out: deps.out,
+            signal: deps.signal,
+          }),
       });
     },
     async reset(actor, { createBackup, cascade }) {

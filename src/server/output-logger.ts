@@ -6,7 +6,12 @@ import type { ServerLogger } from './logger.js';
  * with `--log-format json`.
  */
 export function outputLogger(out: Output): ServerLogger {
-  const emit = (level: 'info' | 'warn' | 'error', event: string, message: string, fields: Record<string, unknown> = {}) => {
+  const emit = (
+    level: 'info' | 'warn' | 'error',
+    event: string,
+    message: string,
+    fields: Record<string, unknown> = {},
+  ) => {
     if (out.logFormat === 'json') out.event(event, { level, message, ...fields });
     else if (level === 'warn') out.warn(message);
     else out.info(level === 'error' ? `Error: ${message}` : message);
@@ -14,7 +19,10 @@ export function outputLogger(out: Output): ServerLogger {
   return {
     request(entry) {
       if (out.logFormat === 'json') out.event('request', { ...entry });
-      else out.info(`${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms} ms${entry.user_id === null ? '' : ` user=${entry.user_id}`}`);
+      else
+        out.info(
+          `${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms} ms${entry.user_id === null ? '' : ` user=${entry.user_id}`}`,
+        );
     },
     info: (event, message, fields) => emit('info', event, message, fields),
     warn: (event, message, fields) => emit('warn', event, message, fields),

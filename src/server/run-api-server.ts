@@ -31,7 +31,14 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
   const runs = new AbortController();
   const passwords = createBcryptPool();
   try {
-    const operations = createOperations({ config, production: request.production, database, out: request.out, logger, signal: runs.signal });
+    const operations = createOperations({
+      config,
+      production: request.production,
+      database,
+      out: request.out,
+      logger,
+      signal: runs.signal,
+    });
     const app = createApp({
       database,
       operations,
@@ -48,20 +55,38 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
       },
     });
     await warnAboutSetup(request, new UserStore(database));
-    const server = await startServer({ fetch: app.fetch, host: config.server.host, port: config.server.port });
-    logger.info('server_listening', `Listening on ${server.url} (${database.description}). Stop with Ctrl-C or SIGTERM.`, { url: server.url });
+    const server = await startServer({
+      fetch: app.fetch,
+      host: config.server.host,
+      port: config.server.port,
+    });
+    logger.info(
+      'server_listening',
+      `Listening on ${server.url} (${database.description}). Stop with Ctrl-C or SIGTERM.`,
+      { url: server.url },
+    );
     await aborted(request.stop);
     const grace = config.server.shutdownTimeout;
-    logger.info('server_stopping', `Stopping: refusing new connections; requests in flight get up to ${grace} s to finish…`);
+    logger.info(
+      'server_stopping',
+      `Stopping: refusing new connections; requests in flight get up to ${grace} s to finish…`,
+    );
     const { graceful } = await server.close({
       graceMs: grace * 1000,
       onGraceExpired: () => {
-        logger.warn('server_cancelling', `Requests still running after ${grace} s: cancelling them — an open seeding transaction is rolled back.`);
+        logger.warn(
+          'server_cancelling',
+          `Requests still running after ${grace} s: cancelling them — an open seeding transaction is rolled back.`,
+        );
         runs.abort(new Error('shutdown'));
         void database.cancelRunning().catch(() => undefined);
       },
     });
-    logger.info('server_stopped', graceful ? 'Stopped; every request finished.' : 'Stopped; running work was cancelled and rolled back.', { graceful });
+    logger.info(
+      'server_stopped',
+      graceful ? 'Stopped; every request finished.' : 'Stopped; running work was cancelled and rolled back.',
+      { graceful },
+    );
   } finally {
     await passwords.close();
   }
@@ -76,13 +101,22 @@ async function warnAboutSetup(request: ApiServerRequest, users: UserStore): Prom
     );
   }
   if (!['127.0.0.1', 'localhost', '::1'].includes(config.server.host)) {
-    logger.warn('server_exposed', `Binding ${config.server.host}: the API will be reachable from the network over plain HTTP. Put it behind a TLS-terminating proxy.`);
+    logger.warn(
+      'server_exposed',
+      `Binding ${config.server.host}: the API will be reachable from the network over plain HTTP. Put it behind a TLS-terminating proxy.`,
+    );
   }
   const ready = await users.tablesExist().catch(() => null);
   if (ready === false) {
-    logger.warn('tables_missing', 'The FoodFleet tables do not exist yet, so nobody can log in: run `foodfleet-seed migrate` or `foodfleet-seed run` first.');
+    logger.warn(
+      'tables_missing',
+      'The FoodFleet tables do not exist yet, so nobody can log in: run `foodfleet-seed migrate` or `foodfleet-seed run` first.',
+    );
   } else if (ready === null) {
-    logger.warn('database_unavailable', 'The database did not answer; /health says "unavailable" until it does.');
+    logger.warn(
+      'database_unavailable',
+      'The database did not answer; /health says "unavailable" until it does.',
+    );
   }
 }
 

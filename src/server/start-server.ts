@@ -24,11 +24,18 @@ export interface RunningServer {
 export function startServer(options: StartServerOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => reject(listenError(error, options));
-    const server = serve({ fetch: options.fetch, hostname: options.host, port: options.port }, (info: AddressInfo) => {
-      server.off('error', fail);
-      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-      resolve({ url: `http://${host}:${info.port}`, port: info.port, close: (close) => closeServer(server as Server, close) });
-    });
+    const server = serve(
+      { fetch: options.fetch, hostname: options.host, port: options.port },
+      (info: AddressInfo) => {
+        server.off('error', fail);
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          port: info.port,
+          close: (close) => closeServer(server as Server, close),
+        });
+      },
+    );
     server.once('error', fail);
   });
 }
@@ -43,13 +50,20 @@ function listenError(error: NodeJS.ErrnoException, options: StartServerOptions):
         : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
           ? 'this machine has no such address'
           : error.message;
-  return new OperationError('OPERATION_FAILED', `Cannot listen on ${where}: ${why} (${error.code ?? 'error'}). Nothing was started. Choose another with --host / --port (server.host / server.port).`, { cause: error });
+  return new OperationError(
+    'OPERATION_FAILED',
+    `Cannot listen on ${where}: ${why} (${error.code ?? 'error'}). Nothing was started. Choose another with --host / --port (server.host / server.port).`,
+    { cause: error },
+  );
 }
 
 /** After the grace period a cancelled run still needs a moment to roll back and answer. */
 const AFTER_CANCEL_MS = 5000;
 
-async function closeServer(server: Server, options: { graceMs: number; onGraceExpired?: () => void }): Promise<{ graceful: boolean }> {
+async function closeServer(
+  server: Server,
+  options: { graceMs: number; onGraceExpired?: () => void },
+): Promise<{ graceful: boolean }> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive sockets would hold close() open; drop each as soon as it goes idle.
   server.closeIdleConnections();

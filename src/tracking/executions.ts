@@ -71,7 +71,8 @@ export class ExecutionTracker {
       .set({
         status: 'failed',
         finished_at: sql`now()`,
-        error_message: 'interrupted: the process running it stopped before it finished (killed or crashed); its transaction was rolled back by PostgreSQL',
+        error_message:
+          'interrupted: the process running it stopped before it finished (killed or crashed); its transaction was rolled back by PostgreSQL',
       })
       .where('status', '=', 'running')
       .where('id', '<>', exceptId)
@@ -87,7 +88,8 @@ export class ExecutionTracker {
         status: finish.status,
         finished_at: sql`now()`,
         duration_ms: sql`(extract(epoch from (now() - started_at)) * 1000)::int`,
-        results: finish.results === undefined ? null : JSON.stringify(redactDeep(finish.results, this.#redact)),
+        results:
+          finish.results === undefined ? null : JSON.stringify(redactDeep(finish.results, this.#redact)),
         error_message: finish.error?.message === undefined ? null : this.#redact(finish.error.message),
         error_stack: finish.error?.stack === undefined ? null : this.#redact(finish.error.stack),
       })
@@ -117,21 +119,36 @@ export class ExecutionTracker {
   async get(id: number): Promise<ExecutionDocument | null> {
     // Ids are PostgreSQL integers: a larger number cannot exist (and would fail the query).
     if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) return null;
-    const row = await this.#db.selectFrom('seeder_executions').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('seeder_executions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? toExecutionDocument(row) : null;
   }
 
   /** Newest first. */
   async list(skip: number, limit: number): Promise<{ items: ExecutionDocument[]; total: number }> {
     const [rows, count] = await Promise.all([
-      this.#db.selectFrom('seeder_executions').selectAll().orderBy('id', 'desc').offset(skip).limit(limit).execute(),
-      this.#db.selectFrom('seeder_executions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      this.#db
+        .selectFrom('seeder_executions')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .offset(skip)
+        .limit(limit)
+        .execute(),
+      this.#db
+        .selectFrom('seeder_executions')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow(),
     ]);
     return { items: rows.map(toExecutionDocument), total: Number(count.n) };
   }
 
   /** The execution currently holding the run lock, for "locked" messages. */
-  async findRunning(exceptId?: number): Promise<{ id: number; command: string; triggered_by: string; started_at: Date } | undefined> {
+  async findRunning(
+    exceptId?: number,
+  ): Promise<{ id: number; command: string; triggered_by: string; started_at: Date } | undefined> {
     let query = this.#db
       .selectFrom('seeder_executions')
       .select(['id', 'command', 'triggered_by', 'started_at'])

@@ -21,7 +21,11 @@ export interface ExecutionOutcome<T> {
  */
 export async function withExecution<T>(
   database: Database,
-  execution: NewExecution & { lockTimeoutSeconds: number; redact?: Redact | undefined; signal?: AbortSignal | undefined },
+  execution: NewExecution & {
+    lockTimeoutSeconds: number;
+    redact?: Redact | undefined;
+    signal?: AbortSignal | undefined;
+  },
   body: (scope: ExecutionScope) => Promise<ExecutionOutcome<T>>,
 ): Promise<T> {
   await migrateTracking(database);
@@ -29,15 +33,21 @@ export async function withExecution<T>(
   const id = await tracker.create(execution);
   const release = await database.acquireRunLock(execution.lockTimeoutSeconds * 1000, execution.signal);
   if (!release && execution.signal?.aborted) {
-    const error = new CancelledError('Cancelled while waiting for another run to release the lock; nothing was changed.');
+    const error = new CancelledError(
+      'Cancelled while waiting for another run to release the lock; nothing was changed.',
+    );
     error.executionId = id;
     await tracker.finish(id, { status: 'failed', error: { message: error.message } });
     throw error;
   }
   if (!release) {
     const holder = await tracker.findRunning(id);
-    const who = holder ? `execution #${holder.id} (${holder.command}, by ${holder.triggered_by}, started ${holder.started_at.toISOString()})` : 'another foodfleet-seed process';
-    const error = new LockedError(`Another run holds the lock: ${who}. Waited ${execution.lockTimeoutSeconds}s; nothing was changed. Retry when it has finished, or raise --lock-timeout.`);
+    const who = holder
+      ? `execution #${holder.id} (${holder.command}, by ${holder.triggered_by}, started ${holder.started_at.toISOString()})`
+      : 'another foodfleet-seed process';
+    const error = new LockedError(
+      `Another run holds the lock: ${who}. Waited ${execution.lockTimeoutSeconds}s; nothing was changed. Retry when it has finished, or raise --lock-timeout.`,
+    );
     error.executionId = id;
     await tracker.finish(id, { status: 'failed', error: { message: error.message } });
     throw error;
@@ -49,8 +59,13 @@ export async function withExecution<T>(
     await finishOnce(tracker, id, { status: 'completed', results: outcome.results });
     return outcome.value;
   } catch (error) {
-    const results = error instanceof SeedError ? (error as SeedError & { results?: unknown }).results : undefined;
-    await finishOnce(tracker, id, { status: 'failed', results, error: { message: (error as Error).message, stack: (error as Error).stack } }).catch(() => undefined);
+    const results =
+      error instanceof SeedError ? (error as SeedError & { results?: unknown }).results : undefined;
+    await finishOnce(tracker, id, {
+      status: 'failed',
+      results,
+      error: { message: (error as Error).message, stack: (error as Error).stack },
+    }).catch(() => undefined);
     if (error instanceof SeedError) error.executionId = id;
     throw error;
   } finally {

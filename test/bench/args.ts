@@ -29,11 +29,19 @@ of the server's major version on PATH.`;
 
 /** Parses argv; throws an Error with a usage message on anything it does not know. */
 export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
-  const args: BenchArgs = { sizes: ['S'], runs: 3, comparisons: new Set([1, 2, 3, 4, 5, 6]), out: null, seedRows: 100_000 };
+  const args: BenchArgs = {
+    sizes: ['S'],
+    runs: 3,
+    comparisons: new Set([1, 2, 3, 4, 5, 6]),
+    out: null,
+    seedRows: 100_000,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]!;
     if (flag === '--help' || flag === '-h') return 'help';
-    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const [name, inline] = flag.includes('=')
+      ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)]
+      : [flag, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === '') throw new Error(`${name} needs a value.\n\n${USAGE}`);
@@ -47,8 +55,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
         args.runs = wholeNumber(name, value(), 3);
         break;
       case '--only':
-        args.comparisons = new Set(value().split(',').map((s) => wholeNumber(name, s.trim(), 1)));
-        if ([...args.comparisons].some((n) => n > 6)) throw new Error(`--only takes comparison numbers 1–6.\n\n${USAGE}`);
+        args.comparisons = new Set(
+          value()
+            .split(',')
+            .map((s) => wholeNumber(name, s.trim(), 1)),
+        );
+        if ([...args.comparisons].some((n) => n > 6))
+          throw new Error(`--only takes comparison numbers 1–6.\n\n${USAGE}`);
         break;
       case '--rows':
         args.seedRows = wholeNumber(name, value(), 1);
@@ -66,13 +79,15 @@ export function parseArgs(argv: readonly string[]): BenchArgs | 'help' {
 function parseSizes(raw: string): SizeName[] {
   const sizes = raw.split(',').map((s) => s.trim().toUpperCase());
   const bad = sizes.filter((s) => !(SIZE_NAMES as readonly string[]).includes(s));
-  if (bad.length > 0 || sizes.length === 0) throw new Error(`--size takes S, M or L (or a list like S,M,L), got "${raw}".\n\n${USAGE}`);
+  if (bad.length > 0 || sizes.length === 0)
+    throw new Error(`--size takes S, M or L (or a list like S,M,L), got "${raw}".\n\n${USAGE}`);
   // Run in S, M, L order whatever the order given, each once.
   return SIZE_NAMES.filter((s) => sizes.includes(s));
 }
 
 function wholeNumber(flag: string, raw: string, min: number): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be a whole number ≥ ${min}, got "${raw}".\n\n${USAGE}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${flag} must be a whole number ≥ ${min}, got "${raw}".\n\n${USAGE}`);
   return n;
 }

@@ -34,6 +34,7 @@ export function judge(figure: Figure): Judged {
   const bar = BARS.find((b) => b.id === figure.id) ?? null;
   if (!bar) return { bar, verdict: 'no bar', official: false };
   const official = !bar.setOnL || figure.size === 'L' || figure.size === 'L/S';
-  if (figure.status !== 'ok' || figure.value === null || !Number.isFinite(figure.value)) return { bar, verdict: 'not measured', official };
+  if (figure.status !== 'ok' || figure.value === null || !Number.isFinite(figure.value))
+    return { bar, verdict: 'not measured', official };
   return { bar, verdict: figure.value <= bar.limit ? 'pass' : 'FAIL', official };
 }

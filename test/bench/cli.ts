@@ -35,8 +35,16 @@ export function runFoodfleet(args: readonly string[], place: CliPlace, timeoutMs
 
 /** The subcommands `foodfleet-seed --help` lists (how the harness knows backup/restore have landed). */
 export async function cliCommands(bin: string, scratchDir: string): Promise<Set<string>> {
-  const run = await timedRun(process.execPath, [bin, '--help'], { cwd: REPO_ROOT, env: cleanEnv(), scratchDir, timeoutMs: 60_000 });
-  if (run.code !== 0) throw new Error(`foodfleet-seed --help exited ${run.code}: ${firstLine(run.stderr)} (did \`npm run build\` pass?)`);
+  const run = await timedRun(process.execPath, [bin, '--help'], {
+    cwd: REPO_ROOT,
+    env: cleanEnv(),
+    scratchDir,
+    timeoutMs: 60_000,
+  });
+  if (run.code !== 0)
+    throw new Error(
+      `foodfleet-seed --help exited ${run.code}: ${firstLine(run.stderr)} (did \`npm run build\` pass?)`,
+    );
   const section = run.stdout.split(/^Commands:\s*$/m)[1] ?? '';
   return new Set([...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]!));
 }
@@ -48,7 +56,10 @@ export function notAvailable(command: string): string {
 
 /** Throws a one-line error unless the run exited 0. */
 export function expectSuccess(run: TimedRun, what: string): void {
-  if (run.timedOut) throw new Error(`${what} did not finish within its time limit and was killed (${(run.wallMs / 1000).toFixed(0)} s); last output: ${lastLine(run.stderr) || lastLine(run.stdout) || '(none)'}`);
+  if (run.timedOut)
+    throw new Error(
+      `${what} did not finish within its time limit and was killed (${(run.wallMs / 1000).toFixed(0)} s); last output: ${lastLine(run.stderr) || lastLine(run.stdout) || '(none)'}`,
+    );
   if (run.code === 0) return;
   const json = tryJson<{ error?: { message?: string } }>(run.stdout);
   const message = json?.error?.message ?? (firstLine(run.stderr) || firstLine(run.stdout) || '(no output)');
@@ -58,7 +69,8 @@ export function expectSuccess(run: TimedRun, what: string): void {
 /** stdout as the one JSON document `--json` promises. */
 export function jsonOutput<T>(run: TimedRun, what: string): T {
   const json = tryJson<T>(run.stdout);
-  if (json === undefined) throw new Error(`${what} --json did not print one JSON document: ${firstLine(run.stdout) || '(empty)'}`);
+  if (json === undefined)
+    throw new Error(`${what} --json did not print one JSON document: ${firstLine(run.stdout) || '(empty)'}`);
   return json;
 }
 

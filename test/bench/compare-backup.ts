@@ -10,7 +10,10 @@ export async function compareBackup(ctx: SizeContext): Promise<Figure[]> {
   const time = { ...base, id: 'backup_vs_pg_dump', title: 'backup (local folder) vs `pg_dump -Fc` (wall)' };
   const bytes = { ...base, id: 'backup_bytes_vs_pg_dump', title: 'bytes written: backup vs `pg_dump -Fc`' };
   if (!ctx.commands.has('backup')) {
-    return [missingFigure(time, 'unavailable', notAvailable('backup')), missingFigure(bytes, 'unavailable', notAvailable('backup'))];
+    return [
+      missingFigure(time, 'unavailable', notAvailable('backup')),
+      missingFigure(bytes, 'unavailable', notAvailable('backup')),
+    ];
   }
   ctx.log(`[1 ${ctx.size}] backup vs pg_dump (warm-up)`);
   ctx.artifacts.backupKey = (await foodfleetBackup(ctx)).key;
@@ -41,7 +44,15 @@ export async function compareBackup(ctx: SizeContext): Promise<Figure[]> {
     ctx.log,
   );
   return [
-    ratioFigure(time, series('foodfleet-seed backup', 'ms', samples.get('foodfleet-seed backup')!), series('pg_dump -Fc', 'ms', samples.get('pg_dump -Fc')!)),
-    ratioFigure(bytes, series('backup object', 'bytes', written.backup), series('pg_dump -Fc file', 'bytes', written.dump)),
+    ratioFigure(
+      time,
+      series('foodfleet-seed backup', 'ms', samples.get('foodfleet-seed backup')!),
+      series('pg_dump -Fc', 'ms', samples.get('pg_dump -Fc')!),
+    ),
+    ratioFigure(
+      bytes,
+      series('backup object', 'bytes', written.backup),
+      series('pg_dump -Fc file', 'bytes', written.dump),
+    ),
   ];
 }

@@ -10,7 +10,12 @@ import { ensureBackupKey, ensureDump, expectIdentical, foodfleetRestore, pgResto
  * every row counted after it; after each tool's warm-up every row and sequence compared).
  */
 export async function compareRestore(ctx: SizeContext): Promise<Figure[]> {
-  const base = { comparison: 2 as const, size: ctx.size, id: 'restore_vs_pg_restore', title: 'restore into emptied tables vs `pg_restore --data-only --single-transaction` (wall)' };
+  const base = {
+    comparison: 2 as const,
+    size: ctx.size,
+    id: 'restore_vs_pg_restore',
+    title: 'restore into emptied tables vs `pg_restore --data-only --single-transaction` (wall)',
+  };
   const missing = ['backup', 'restore'].filter((command) => !ctx.commands.has(command));
   if (missing.length > 0) return [missingFigure(base, 'unavailable', missing.map(notAvailable).join('; '))];
 
@@ -37,5 +42,11 @@ export async function compareRestore(ctx: SizeContext): Promise<Figure[]> {
     ],
     ctx.log,
   );
-  return [ratioFigure(base, series('foodfleet-seed restore', 'ms', samples.get('foodfleet-seed restore')!), series('pg_restore', 'ms', samples.get('pg_restore')!))];
+  return [
+    ratioFigure(
+      base,
+      series('foodfleet-seed restore', 'ms', samples.get('foodfleet-seed restore')!),
+      series('pg_restore', 'ms', samples.get('pg_restore')!),
+    ),
+  ];
 }

@@ -13,15 +13,29 @@ const KINDS = ['backup', 'restore'] as const;
 export async function compareRss(ctx: SizeContext): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const kind of KINDS) {
-    const base = { comparison: 3 as const, size: ctx.size, id: `${kind}_peak_rss`, title: `peak RSS of \`foodfleet-seed ${kind}\`` };
-    const missing = (kind === 'backup' ? ['backup'] : ['backup', 'restore']).filter((c) => !ctx.commands.has(c));
+    const base = {
+      comparison: 3 as const,
+      size: ctx.size,
+      id: `${kind}_peak_rss`,
+      title: `peak RSS of \`foodfleet-seed ${kind}\``,
+    };
+    const missing = (kind === 'backup' ? ['backup'] : ['backup', 'restore']).filter(
+      (c) => !ctx.commands.has(c),
+    );
     if (missing.length > 0) {
       figures.push(missingFigure(base, 'unavailable', missing.map(notAvailable).join('; '), 'MB'));
       continue;
     }
     if (ctx.rss[kind].length === 0) await measureOwn(ctx, kind);
     const mb = series(`foodfleet-seed ${kind}`, 'MB', ctx.rss[kind].map(kbToMb));
-    figures.push({ ...base, status: 'ok', subject: mb, value: mb.median, unit: 'MB', note: `max of ${mb.samples.length} runs: ${Math.max(...mb.samples).toFixed(1)} MB` });
+    figures.push({
+      ...base,
+      status: 'ok',
+      subject: mb,
+      value: mb.median,
+      unit: 'MB',
+      note: `max of ${mb.samples.length} runs: ${Math.max(...mb.samples).toFixed(1)} MB`,
+    });
   }
   return figures;
 }
@@ -43,11 +57,34 @@ export function rssGrowth(figures: readonly Figure[]): Figure[] {
     const small = at('S');
     const large = at('L');
     if (!large) return [];
-    const base = { comparison: 3 as const, size: 'L/S' as const, id: `${kind}_rss_l_over_s`, title: `peak RSS of \`foodfleet-seed ${kind}\`, L ÷ S` };
-    if (!small) return [missingFigure(base, 'unavailable', 'needs S and L in the same invocation (--size S,L or S,M,L)')];
+    const base = {
+      comparison: 3 as const,
+      size: 'L/S' as const,
+      id: `${kind}_rss_l_over_s`,
+      title: `peak RSS of \`foodfleet-seed ${kind}\`, L ÷ S`,
+    };
+    if (!small)
+      return [
+        missingFigure(base, 'unavailable', 'needs S and L in the same invocation (--size S,L or S,M,L)'),
+      ];
     if (small.value === null || large.value === null || !small.subject || !large.subject) {
-      return [missingFigure(base, large.status === 'unavailable' ? 'unavailable' : 'failed', large.note ?? small.note ?? 'not measured')];
+      return [
+        missingFigure(
+          base,
+          large.status === 'unavailable' ? 'unavailable' : 'failed',
+          large.note ?? small.note ?? 'not measured',
+        ),
+      ];
     }
-    return [{ ...base, status: 'ok', subject: large.subject, yardstick: small.subject, value: large.value / small.value, unit: 'ratio' }];
+    return [
+      {
+        ...base,
+        status: 'ok',
+        subject: large.subject,
+        yardstick: small.subject,
+        value: large.value / small.value,
+        unit: 'ratio',
+      },
+    ];
   });
 }

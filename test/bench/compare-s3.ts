@@ -6,7 +6,12 @@ import { foodfleetBackup } from './tool-runs.js';
 
 /** Comparison 6: `foodfleet-seed backup` to s3rver on loopback vs to the local folder (upload overhead). */
 export async function compareS3(ctx: SizeContext): Promise<Figure[]> {
-  const base = { comparison: 6 as const, size: ctx.size, id: 's3_vs_local', title: 'backup to S3 (s3rver on loopback) vs to the local folder (wall)' };
+  const base = {
+    comparison: 6 as const,
+    size: ctx.size,
+    id: 's3_vs_local',
+    title: 'backup to S3 (s3rver on loopback) vs to the local folder (wall)',
+  };
   if (!ctx.commands.has('backup')) return [missingFigure(base, 'unavailable', notAvailable('backup'))];
 
   ctx.log(`[6 ${ctx.size}] backup to S3 vs local folder (starting s3rver, warm-up)`);
@@ -22,5 +27,11 @@ export async function compareS3(ctx: SizeContext): Promise<Figure[]> {
     ],
     ctx.log,
   );
-  return [ratioFigure(base, series('backup to S3', 'ms', samples.get('backup to S3')!), series('backup to local folder', 'ms', samples.get('backup to local folder')!))];
+  return [
+    ratioFigure(
+      base,
+      series('backup to S3', 'ms', samples.get('backup to S3')!),
+      series('backup to local folder', 'ms', samples.get('backup to local folder')!),
+    ),
+  ];
 }

@@ -34,7 +34,12 @@ export async function compareStartup(ctx: BenchContext): Promise<Figure[]> {
   );
   return [
     ratioFigure(
-      { comparison: 5, id: 'help_vs_node', title: '`foodfleet-seed --help` vs `node -e 0` (wall)', size: null },
+      {
+        comparison: 5,
+        id: 'help_vs_node',
+        title: '`foodfleet-seed --help` vs `node -e 0` (wall)',
+        size: null,
+      },
       series('foodfleet-seed --help', 'ms', samples.get('foodfleet-seed --help')!),
       series('node -e 0', 'ms', samples.get('node -e 0')!),
     ),

@@ -7,7 +7,13 @@ import { ratioFigure, series, type Figure } from './figures.js';
 import { ITEM_COLUMNS, ITEMS_TABLE_SQL, benchItemRows, writeItemsCsv } from './items.js';
 import { formatMs, interleave } from './measure.js';
 import { timedRun } from './rss.js';
-import { BENCH_SEEDER, TRIVIAL_SEEDER, seederTiming, writeBenchSeeders, type SeederTiming } from './seeder-files.js';
+import {
+  BENCH_SEEDER,
+  TRIVIAL_SEEDER,
+  seederTiming,
+  writeBenchSeeders,
+  type SeederTiming,
+} from './seeder-files.js';
 
 const SEED = 20_240_601;
 /** One seeder run or one \copy of 100 k rows takes seconds; a hung one is killed after this. */
@@ -35,7 +41,12 @@ export async function compareUpsert(ctx: BenchContext): Promise<Figure[]> {
     await writeBenchSeeders(seedersDir, ctx.seedRows, SEED);
     await writeItemsCsv(csv, benchItemRows(ctx.seedRows, SEED));
     await writeFile(path.join(dir, 'seedrc.json'), JSON.stringify({ seeders: { dir: seedersDir } }, null, 2));
-    const place: CliPlace = { bin: ctx.cliBin, cwd: dir, env: cleanEnv({ DATABASE_URL: url }), scratchDir: ctx.scratchDir };
+    const place: CliPlace = {
+      bin: ctx.cliBin,
+      cwd: dir,
+      env: cleanEnv({ DATABASE_URL: url }),
+      scratchDir: ctx.scratchDir,
+    };
     return await measure(ctx, url, place, csv);
   } finally {
     await dropDatabase(ctx.admin, BENCH_DATABASES.seed);
@@ -45,13 +56,19 @@ export async function compareUpsert(ctx: BenchContext): Promise<Figure[]> {
 async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: string): Promise<Figure[]> {
   const n = ctx.seedRows;
   const truncate = () => withClient(url, (client) => client.query('truncate bench_items restart identity'));
-  const seed = async (name: string, expect?: 'created' | 'unchanged' | 'one updated'): Promise<{ ms: number; timing: SeederTiming | null }> => {
+  const seed = async (
+    name: string,
+    expect?: 'created' | 'unchanged' | 'one updated',
+  ): Promise<{ ms: number; timing: SeederTiming | null }> => {
     const run = await runFoodfleet(['run', '--only', name, '--no-backup', '--json'], place, RUN_TIMEOUT_MS);
     expectSuccess(run, `foodfleet-seed run --only ${name}`);
     const json = jsonOutput<RunJson>(run, 'foodfleet-seed run');
     const counts = json.results?.seeders?.[name];
     if (expect) {
-      const want = expect === 'created' ? { created: n, updated: 0 } : { created: 0, updated: expect === 'one updated' ? 1 : 0 };
+      const want =
+        expect === 'created'
+          ? { created: n, updated: 0 }
+          : { created: 0, updated: expect === 'one updated' ? 1 : 0 };
       if (counts?.created !== want.created || counts?.updated !== want.updated) {
         throw new Error(`${name} reported ${JSON.stringify(counts)}, expected ${JSON.stringify(want)}`);
       }
@@ -59,7 +76,10 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
     return { ms: run.wallMs, timing: seederTiming(json.warnings) };
   };
   const psql = async (command: string) => {
-    const run = await timedRun('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command], { ...place, timeoutMs: RUN_TIMEOUT_MS });
+    const run = await timedRun('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', command], {
+      ...place,
+      timeoutMs: RUN_TIMEOUT_MS,
+    });
     expectSuccess(run, 'psql');
     return run.wallMs;
   };
@@ -103,7 +123,11 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
         // The memo cannot answer once anything touched the table: every row is checked again.
         name: 'run BenchSeeder (one row changed by hand)',
         run: async () => {
-          await withClient(url, (client) => client.query(`update bench_items set stock = stock + 1 where sku = (select min(sku) from bench_items)`));
+          await withClient(url, (client) =>
+            client.query(
+              `update bench_items set stock = stock + 1 where sku = (select min(sku) from bench_items)`,
+            ),
+          );
           const { ms, timing } = await seed(BENCH_SEEDER, 'one updated');
           buildMs.edited.push(requireTiming(timing).build_ms);
           return ms;
@@ -129,15 +153,38 @@ async function measure(ctx: BenchContext, url: string, place: CliPlace, csv: str
  * Seeder runs are taken net of start-up (the round's TrivialSeeder run) and of building the rows
  * (timed inside the seeder): what is left is upsertMany plus the run's per-seeder work.
  */
-function figures(ctx: BenchContext, samples: Map<string, number[]>, upsertMs: number[], buildMs: { first: number[]; rerun: number[]; edited: number[] }): Figure[] {
+function figures(
+  ctx: BenchContext,
+  samples: Map<string, number[]>,
+  upsertMs: number[],
+  buildMs: { first: number[]; rerun: number[]; edited: number[] },
+): Figure[] {
   const get = (name: string) => samples.get(name)!;
   const minus = (a: number[], b: number[]) => a.map((x, i) => x - b[i]!);
   const trivial = get('run TrivialSeeder');
-  const first = series('seeder net of start-up and row building', 'ms', minus(minus(get('run BenchSeeder (empty table)'), trivial), buildMs.first));
-  const rerun = series('re-run net of start-up and row building', 'ms', minus(minus(get('run BenchSeeder (nothing to change)'), trivial), buildMs.rerun));
-  const edited = series('re-run after a hand edit, net of start-up and row building', 'ms', minus(minus(get('run BenchSeeder (one row changed by hand)'), trivial), buildMs.edited));
-  const building = formatMs(series('row building', 'ms', [...buildMs.first, ...buildMs.rerun, ...buildMs.edited]).median);
-  const copy = series('psql \\copy net of start-up', 'ms', minus(get('psql \\copy'), get("psql -c 'select 1'")));
+  const first = series(
+    'seeder net of start-up and row building',
+    'ms',
+    minus(minus(get('run BenchSeeder (empty table)'), trivial), buildMs.first),
+  );
+  const rerun = series(
+    're-run net of start-up and row building',
+    'ms',
+    minus(minus(get('run BenchSeeder (nothing to change)'), trivial), buildMs.rerun),
+  );
+  const edited = series(
+    're-run after a hand edit, net of start-up and row building',
+    'ms',
+    minus(minus(get('run BenchSeeder (one row changed by hand)'), trivial), buildMs.edited),
+  );
+  const building = formatMs(
+    series('row building', 'ms', [...buildMs.first, ...buildMs.rerun, ...buildMs.edited]).median,
+  );
+  const copy = series(
+    'psql \\copy net of start-up',
+    'ms',
+    minus(get('psql \\copy'), get("psql -c 'select 1'")),
+  );
   const raw = (name: string) => formatMs(series(name, 'ms', get(name)).median);
   const rows = ctx.seedRows.toLocaleString('en-US');
   const result = [
@@ -167,7 +214,8 @@ function figures(ctx: BenchContext, samples: Map<string, number[]>, upsertMs: nu
       {
         comparison: 4,
         id: 'rerun_after_edit_vs_first',
-        title: 'same seeder re-run after one row was changed by hand (every row checked) vs its first run (same nets)',
+        title:
+          'same seeder re-run after one row was changed by hand (every row checked) vs its first run (same nets)',
         size: null,
         note: `raw medians: re-run after the edit ${raw('run BenchSeeder (one row changed by hand)')}, first run ${raw('run BenchSeeder (empty table)')}`,
       },
@@ -177,7 +225,12 @@ function figures(ctx: BenchContext, samples: Map<string, number[]>, upsertMs: nu
   ];
   result.push(
     ratioFigure(
-      { comparison: 4, id: 'upsert_call_vs_copy', title: 'the upsertMany call alone (timed inside the seeder) vs psql \\copy (net)', size: null },
+      {
+        comparison: 4,
+        id: 'upsert_call_vs_copy',
+        title: 'the upsertMany call alone (timed inside the seeder) vs psql \\copy (net)',
+        size: null,
+      },
       series('upsertMany call', 'ms', upsertMs),
       copy,
     ),
@@ -186,7 +239,9 @@ function figures(ctx: BenchContext, samples: Map<string, number[]>, upsertMs: nu
 }
 
 async function expectRows(url: string, n: number): Promise<void> {
-  const count = await withClient(url, async (client) => Number((await client.query<{ n: string }>('select count(*) as n from bench_items')).rows[0]!.n));
+  const count = await withClient(url, async (client) =>
+    Number((await client.query<{ n: string }>('select count(*) as n from bench_items')).rows[0]!.n),
+  );
   if (count !== n) throw new Error(`\\copy loaded ${count} rows, expected ${n}`);
 }
 

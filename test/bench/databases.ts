@@ -43,10 +43,14 @@ export async function recreateDatabase(admin: string, name: string): Promise<str
 }
 
 export async function dropDatabase(admin: string, name: string): Promise<void> {
-  await withClient(admin, (client) => client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`));
+  await withClient(admin, (client) =>
+    client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`),
+  );
 }
 
 /** `server_version` of the server behind `url`, e.g. `15.20 (Debian 15.20-0+deb12u1)`. */
 export async function serverVersion(url: string): Promise<string> {
-  return withClient(url, async (client) => String((await client.query('show server_version')).rows[0]?.server_version ?? 'unknown'));
+  return withClient(url, async (client) =>
+    String((await client.query('show server_version')).rows[0]?.server_version ?? 'unknown'),
+  );
 }

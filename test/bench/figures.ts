@@ -45,11 +45,27 @@ export function series(label: string, unit: Series['unit'], samples: number[]): 
 }
 
 /** A ratio figure from two series (subject ÷ yardstick). */
-export function ratioFigure(base: Omit<Figure, 'status' | 'value' | 'unit' | 'subject' | 'yardstick'>, subject: Series, yardstick: Series): Figure {
-  return { ...base, status: 'ok', subject, yardstick, value: subject.median / yardstick.median, unit: 'ratio' };
+export function ratioFigure(
+  base: Omit<Figure, 'status' | 'value' | 'unit' | 'subject' | 'yardstick'>,
+  subject: Series,
+  yardstick: Series,
+): Figure {
+  return {
+    ...base,
+    status: 'ok',
+    subject,
+    yardstick,
+    value: subject.median / yardstick.median,
+    unit: 'ratio',
+  };
 }
 
 /** A row saying the figure could not be measured, and why. */
-export function missingFigure(base: Omit<Figure, 'status' | 'value' | 'unit'>, status: 'unavailable' | 'failed', note: string, unit: Figure['unit'] = 'ratio'): Figure {
+export function missingFigure(
+  base: Omit<Figure, 'status' | 'value' | 'unit'>,
+  status: 'unavailable' | 'failed',
+  note: string,
+  unit: Figure['unit'] = 'ratio',
+): Figure {
   return { ...base, status, value: null, unit, note };
 }

@@ -176,7 +176,9 @@ export async function tableStats(client: pg.Client): Promise<TableStats> {
 export async function rowCounts(client: pg.Client): Promise<Record<string, number>> {
   const rows: Record<string, number> = {};
   for (const table of BENCH_TABLES) {
-    rows[table] = Number((await client.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
+    rows[table] = Number(
+      (await client.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n,
+    );
   }
   return rows;
 }
@@ -200,7 +202,9 @@ export async function settle(client: pg.Client): Promise<void> {
 export async function fingerprint(client: pg.Client): Promise<string> {
   const parts: string[] = [];
   for (const table of BENCH_TABLES) {
-    const rows = await client.query<{ digest: string | null }>(`select md5(string_agg(md5(t::text), '' order by t.id)) as digest from ${table} as t`);
+    const rows = await client.query<{ digest: string | null }>(
+      `select md5(string_agg(md5(t::text), '' order by t.id)) as digest from ${table} as t`,
+    );
     const sequence = await client.query<{ state: string }>(
       `select last_value || ':' || is_called as state from ${`${table}_id_seq`}`,
     );

@@ -16,7 +16,16 @@ create table bench_items (
   available_from timestamptz not null
 )`;
 
-export const ITEM_COLUMNS = ['sku', 'name', 'price', 'stock', 'description', 'attrs', 'tags', 'available_from'] as const;
+export const ITEM_COLUMNS = [
+  'sku',
+  'name',
+  'price',
+  'stock',
+  'description',
+  'attrs',
+  'tags',
+  'available_from',
+] as const;
 
 /** A row as a seeder passes it to upsertMany (numeric as a string, jsonb as JSON text). */
 export interface ItemRow {
@@ -30,7 +39,10 @@ export interface ItemRow {
   available_from: string;
 }
 
-const WORDS = 'fresh spicy crispy smoky sweet sour grilled roasted baked vegan pizza burger sushi ramen taco salad soup curry noodle dumpling kebab falafel bagel waffle steak chicken salmon tofu rice lentil mango lime basil garlic cheese honey cocoa coffee'.split(' ');
+const WORDS =
+  'fresh spicy crispy smoky sweet sour grilled roasted baked vegan pizza burger sushi ramen taco salad soup curry noodle dumpling kebab falafel bagel waffle steak chicken salmon tofu rice lentil mango lime basil garlic cheese honey cocoa coffee'.split(
+    ' ',
+  );
 const ORIGINS = ['IT', 'JP', 'MX', 'IN', 'FR', 'US', 'TH', 'GR'];
 const EPOCH_MS = Date.UTC(2024, 0, 1);
 
@@ -47,7 +59,11 @@ export function benchItemRows(count: number, seed: number): ItemRow[] {
       price: (random() * 1000).toFixed(2),
       stock: Math.floor(random() * 10_000),
       description: random() < 0.1 ? null : words(5 + Math.floor(random() * 35)),
-      attrs: JSON.stringify({ origin: ORIGINS[Math.floor(random() * ORIGINS.length)], weight_g: Math.floor(random() * 2000), vegan: random() < 0.3 }),
+      attrs: JSON.stringify({
+        origin: ORIGINS[Math.floor(random() * ORIGINS.length)],
+        weight_g: Math.floor(random() * 2000),
+        vegan: random() < 0.3,
+      }),
       tags: Array.from({ length: Math.floor(random() * 4) }, pick),
       available_from: new Date(EPOCH_MS + Math.floor(random() * 400 * 86_400_000)).toISOString(),
     });
@@ -59,7 +75,16 @@ export function benchItemRows(count: number, seed: number): ItemRow[] {
 export async function writeItemsCsv(file: string, rows: readonly ItemRow[]): Promise<void> {
   const out = createWriteStream(file);
   for (const row of rows) {
-    const line = [row.sku, row.name, row.price, String(row.stock), row.description, row.attrs, arrayLiteral(row.tags), row.available_from]
+    const line = [
+      row.sku,
+      row.name,
+      row.price,
+      String(row.stock),
+      row.description,
+      row.attrs,
+      arrayLiteral(row.tags),
+      row.available_from,
+    ]
       .map(csvField)
       .join(',');
     if (!out.write(`${line}\n`)) await once(out, 'drain');

@@ -43,8 +43,12 @@ export function toolProblems(machine: MachineInfo): string[] {
   const problems: string[] = [];
   for (const tool of ['pg_dump', 'pg_restore', 'psql'] as const) {
     const version = machine[tool];
-    if (version === 'not found') problems.push(`${tool} is not on PATH: install the PostgreSQL ${serverMajor ?? ''} client tools.`);
-    else if (serverMajor && !new RegExp(`\\) ${serverMajor}\\.`).test(version)) problems.push(`${tool} is "${version}" but the server is ${machine.postgres_server}: put the client tools of the server's major version first on PATH.`);
+    if (version === 'not found')
+      problems.push(`${tool} is not on PATH: install the PostgreSQL ${serverMajor ?? ''} client tools.`);
+    else if (serverMajor && !new RegExp(`\\) ${serverMajor}\\.`).test(version))
+      problems.push(
+        `${tool} is "${version}" but the server is ${machine.postgres_server}: put the client tools of the server's major version first on PATH.`,
+      );
   }
   return problems;
 }

@@ -8,7 +8,11 @@ export interface Step {
  * Runs the steps A B … A B … `rounds` times in turn (never all A then all B), so that drift in
  * a shared, noisy machine falls on every contender alike. Returns each step's samples in ms.
  */
-export async function interleave(rounds: number, steps: readonly Step[], log: (message: string) => void): Promise<Map<string, number[]>> {
+export async function interleave(
+  rounds: number,
+  steps: readonly Step[],
+  log: (message: string) => void,
+): Promise<Map<string, number[]>> {
   const samples = new Map(steps.map((step) => [step.name, [] as number[]]));
   for (let round = 1; round <= rounds; round += 1) {
     for (const step of steps) {

@@ -23,13 +23,23 @@ export interface BenchReport {
   runs: number;
   machine: MachineInfo;
   sizes: Partial<Record<SizeName, SizeData>>;
-  figures: Array<Figure & { bar: { limit: number; text: string; set_on_l: boolean } | null; verdict: Judged['verdict']; official: boolean }>;
+  figures: Array<
+    Figure & {
+      bar: { limit: number; text: string; set_on_l: boolean } | null;
+      verdict: Judged['verdict'];
+      official: boolean;
+    }
+  >;
 }
 
-export function buildReport(parts: Omit<BenchReport, 'format_version' | 'figures'> & { figures: readonly Figure[] }): BenchReport {
+export function buildReport(
+  parts: Omit<BenchReport, 'format_version' | 'figures'> & { figures: readonly Figure[] },
+): BenchReport {
   const figures = parts.figures.map((figure) => {
     const judged = judge(figure);
-    const bar = judged.bar ? { limit: judged.bar.limit, text: judged.bar.text, set_on_l: judged.bar.setOnL } : null;
+    const bar = judged.bar
+      ? { limit: judged.bar.limit, text: judged.bar.text, set_on_l: judged.bar.setOnL }
+      : null;
     return { ...figure, bar, verdict: judged.verdict, official: judged.official };
   });
   return { format_version: 1, ...parts, figures };
@@ -43,7 +53,12 @@ export function markdown(report: BenchReport): string {
       `Code: ${report.source}. Each figure is the median of ${report.runs} runs (start-up: ≥ 20), contenders interleaved A B A B.`,
     '',
     ...Object.entries(report.sizes).map(
-      ([size, d]) => `- ${size}: ${d.total_rows.toLocaleString('en-US')} rows (${Object.entries(d.rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}), ${formatBytes(d.table_bytes)} of table data (${formatBytes(d.total_bytes)} with indexes)`,
+      ([size, d]) =>
+        `- ${size}: ${d.total_rows.toLocaleString('en-US')} rows (${Object.entries(d.rows)
+          .map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`)
+          .join(
+            ', ',
+          )}), ${formatBytes(d.table_bytes)} of table data (${formatBytes(d.total_bytes)} with indexes)`,
     ),
     ...(Object.keys(report.sizes).length > 0 ? [''] : []),
     '| # | Figure | Size | foodfleet-seed | Yardstick | Ratio / value | Bar | Verdict |',
@@ -53,26 +68,50 @@ export function markdown(report: BenchReport): string {
     `Reproduce: \`${report.command}\``,
   ];
   if (report.figures.some((f) => f.bar?.set_on_l && !f.official)) {
-    lines.push('', 'The memory and backup/restore bars are set on size L; verdicts in parentheses (S, M) are indicative only.');
+    lines.push(
+      '',
+      'The memory and backup/restore bars are set on size L; verdicts in parentheses (S, M) are indicative only.',
+    );
   }
   const notes = report.figures.filter((f) => f.status === 'ok' && f.note);
-  if (notes.length > 0) lines.push('', ...notes.map((f) => `- ${f.comparison} (${f.size ?? 'any size'}) ${f.title}: ${f.note}`));
+  if (notes.length > 0)
+    lines.push('', ...notes.map((f) => `- ${f.comparison} (${f.size ?? 'any size'}) ${f.title}: ${f.note}`));
   return lines.join('\n');
 }
 
 function row(figure: BenchReport['figures'][number]): string {
-  const value = figure.value === null ? '—' : figure.unit === 'ratio' ? `${figure.value.toFixed(2)}×` : `${figure.value.toFixed(1)} MB`;
+  const value =
+    figure.value === null
+      ? '—'
+      : figure.unit === 'ratio'
+        ? `${figure.value.toFixed(2)}×`
+        : `${figure.value.toFixed(1)} MB`;
   let verdict: string;
-  if (figure.status !== 'ok') verdict = `${figure.status === 'unavailable' ? 'not measured' : 'FAILED'}: ${figure.note ?? ''}`;
+  if (figure.status !== 'ok')
+    verdict = `${figure.status === 'unavailable' ? 'not measured' : 'FAILED'}: ${figure.note ?? ''}`;
   else if (figure.verdict === 'no bar') verdict = '—';
   else if (figure.official) verdict = figure.verdict === 'FAIL' ? '**FAIL**' : figure.verdict;
   else verdict = `(${figure.verdict})`;
-  const cells = [figure.comparison, figure.title, figure.size ?? '—', cell(figure.subject), cell(figure.yardstick), value, figure.bar?.text ?? '—', verdict];
+  const cells = [
+    figure.comparison,
+    figure.title,
+    figure.size ?? '—',
+    cell(figure.subject),
+    cell(figure.yardstick),
+    value,
+    figure.bar?.text ?? '—',
+    verdict,
+  ];
   return `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
 }
 
 function cell(s: Series | undefined): string {
   if (!s) return '—';
-  const v = s.unit === 'ms' ? formatMs(s.median) : s.unit === 'bytes' ? formatBytes(s.median) : `${s.median.toFixed(1)} MB`;
+  const v =
+    s.unit === 'ms'
+      ? formatMs(s.median)
+      : s.unit === 'bytes'
+        ? formatBytes(s.median)
+        : `${s.median.toFixed(1)} MB`;
   return `${v} (${s.label})`;
 }

@@ -31,11 +31,23 @@ export interface TimedOptions {
  * command's own stderr stays clean) and returns its wall time and peak RSS. Without GNU time,
  * falls back to sampling VmHWM from /proc while the process runs (close, not exact).
  */
-export async function timedRun(command: string, args: readonly string[], options: TimedOptions): Promise<TimedRun> {
+export async function timedRun(
+  command: string,
+  args: readonly string[],
+  options: TimedOptions,
+): Promise<TimedRun> {
   if (!existsSync(GNU_TIME)) return sampledRun(command, args, options);
-  const report = path.join(options.scratchDir, `time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+  const report = path.join(
+    options.scratchDir,
+    `time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`,
+  );
   try {
-    const run = await spawnAndWait(GNU_TIME, ['-v', '-o', report, command, ...args], options, () => undefined);
+    const run = await spawnAndWait(
+      GNU_TIME,
+      ['-v', '-o', report, command, ...args],
+      options,
+      () => undefined,
+    );
     const text = await readFile(report, 'utf8').catch(() => '');
     const match = /Maximum resident set size \(kbytes\): (\d+)/.exec(text);
     // GNU time reports a signal-killed child as exit status 128+n only in its text.
@@ -46,7 +58,11 @@ export async function timedRun(command: string, args: readonly string[], options
   }
 }
 
-async function sampledRun(command: string, args: readonly string[], options: TimedOptions): Promise<TimedRun> {
+async function sampledRun(
+  command: string,
+  args: readonly string[],
+  options: TimedOptions,
+): Promise<TimedRun> {
   let peak: number | null = null;
   const run = await spawnAndWait(command, args, options, (pid) => {
     const timer = setInterval(() => {
@@ -70,7 +86,11 @@ function spawnAndWait(
 ): Promise<Omit<TimedRun, 'peakRssKb'>> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const stopWatching = child.pid === undefined ? undefined : watch(child.pid);
     let stdout = '';
     let stderr = '';

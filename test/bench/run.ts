@@ -43,7 +43,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const cleanUp = async () => {
     await s3.stop();
-    await Promise.all(Object.values(BENCH_DATABASES).map((name) => dropDatabase(admin, name).catch(() => undefined)));
+    await Promise.all(
+      Object.values(BENCH_DATABASES).map((name) => dropDatabase(admin, name).catch(() => undefined)),
+    );
     await rm(workDir, { recursive: true, force: true });
   };
   // Ctrl-C reaches the measured processes too (same process group); drop what we made, then go.
@@ -57,10 +59,31 @@ async function main(argv: readonly string[]): Promise<number> {
     const cliBin = await snapshotPackage(path.join(workDir, 'package'));
     const source = sourceRevision();
     const commands = await cliCommands(cliBin, scratchDir);
-    log(`foodfleet-seed commands: ${[...commands].join(', ')}; server ${describeUrl(admin)} (PostgreSQL ${machine.postgres_server})`);
-    const ctx: BenchContext = { admin, runs: args.runs, workDir, scratchDir, cliBin, commands, seedRows: args.seedRows, s3, log };
+    log(
+      `foodfleet-seed commands: ${[...commands].join(', ')}; server ${describeUrl(admin)} (PostgreSQL ${machine.postgres_server})`,
+    );
+    const ctx: BenchContext = {
+      admin,
+      runs: args.runs,
+      workDir,
+      scratchDir,
+      cliBin,
+      commands,
+      seedRows: args.seedRows,
+      s3,
+      log,
+    };
     const { figures, sizes } = await runAll(ctx, args);
-    const report = buildReport({ started_at: startedAt, finished_at: new Date().toISOString(), command: commandLine(argv), source, runs: args.runs, machine, sizes, figures });
+    const report = buildReport({
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      command: commandLine(argv),
+      source,
+      runs: args.runs,
+      machine,
+      sizes,
+      figures,
+    });
     process.stdout.write(`${markdown(report)}\n`);
     if (args.out) {
       await writeFile(args.out, `${JSON.stringify(report, null, 2)}\n`);
@@ -74,11 +97,16 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function runAll(ctx: BenchContext, args: BenchArgs): Promise<{ figures: Figure[]; sizes: BenchReport['sizes'] }> {
+async function runAll(
+  ctx: BenchContext,
+  args: BenchArgs,
+): Promise<{ figures: Figure[]; sizes: BenchReport['sizes'] }> {
   const figures: Figure[] = [];
   const sizes: BenchReport['sizes'] = {};
-  if (args.comparisons.has(5)) figures.push(...(await guarded(ctx, 5, null, '--help vs node -e 0', () => compareStartup(ctx))));
-  if (args.comparisons.has(4)) figures.push(...(await guarded(ctx, 4, null, 'upsertMany vs COPY', () => compareUpsert(ctx))));
+  if (args.comparisons.has(5))
+    figures.push(...(await guarded(ctx, 5, null, '--help vs node -e 0', () => compareStartup(ctx))));
+  if (args.comparisons.has(4))
+    figures.push(...(await guarded(ctx, 4, null, 'upsertMany vs COPY', () => compareUpsert(ctx))));
   if ([1, 2, 3, 6].some((n) => args.comparisons.has(n))) {
     for (const size of args.sizes) {
       const result = await runSize(ctx, size, args.comparisons);

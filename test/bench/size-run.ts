@@ -15,7 +15,11 @@ import { RUN_TIMEOUT_MS, SIZES, totalRows } from './sizes.js';
 const DATA_SEED = 42;
 
 /** Comparisons in the order they run on one database: reads first, then the reloads (2), then 3 (which reads 1's and 2's samples). */
-const PER_SIZE: ReadonlyArray<{ n: 1 | 2 | 3 | 6; run: (ctx: SizeContext) => Promise<Figure[]>; title: string }> = [
+const PER_SIZE: ReadonlyArray<{
+  n: 1 | 2 | 3 | 6;
+  run: (ctx: SizeContext) => Promise<Figure[]>;
+  title: string;
+}> = [
   { n: 1, run: compareBackup, title: 'backup vs pg_dump' },
   { n: 6, run: compareS3, title: 'backup to S3 vs local folder' },
   { n: 2, run: compareRestore, title: 'restore vs pg_restore' },
@@ -23,7 +27,11 @@ const PER_SIZE: ReadonlyArray<{ n: 1 | 2 | 3 | 6; run: (ctx: SizeContext) => Pro
 ];
 
 /** Generates the database of one size, runs the selected per-size comparisons on it, drops it. */
-export async function runSize(ctx: BenchContext, size: SizeName, selected: ReadonlySet<number>): Promise<{ data: SizeData; figures: Figure[] }> {
+export async function runSize(
+  ctx: BenchContext,
+  size: SizeName,
+  selected: ReadonlySet<number>,
+): Promise<{ data: SizeData; figures: Figure[] }> {
   const sizeDir = path.join(ctx.workDir, size);
   const backupDir = path.join(sizeDir, 'backups');
   await mkdir(backupDir, { recursive: true });
@@ -39,7 +47,13 @@ export async function runSize(ctx: BenchContext, size: SizeName, selected: Reado
       await settle(client);
       return { ...(await tableStats(client)), fingerprint: await fingerprint(client) };
     });
-    const data: SizeData = { rows: stats.rows, total_rows: totalRows(SIZES[size]), table_bytes: stats.tableBytes, total_bytes: stats.totalBytes, generate_ms: performance.now() - started };
+    const data: SizeData = {
+      rows: stats.rows,
+      total_rows: totalRows(SIZES[size]),
+      table_bytes: stats.tableBytes,
+      total_bytes: stats.totalBytes,
+      generate_ms: performance.now() - started,
+    };
     ctx.log(`[${size}] ${formatBytes(stats.tableBytes)} of table data in ${formatMs(data.generate_ms)}`);
 
     const sizeCtx: SizeContext = {
@@ -59,7 +73,9 @@ export async function runSize(ctx: BenchContext, size: SizeName, selected: Reado
     for (const comparison of PER_SIZE.filter((c) => selected.has(c.n))) {
       // Reads see settled pages (hint bits set) whatever ran before them.
       if (comparison.n !== 3) await withClient(url, settle);
-      figures.push(...(await guarded(ctx, comparison.n, size, comparison.title, () => comparison.run(sizeCtx))));
+      figures.push(
+        ...(await guarded(ctx, comparison.n, size, comparison.title, () => comparison.run(sizeCtx))),
+      );
     }
     return { data, figures };
   } finally {
@@ -68,7 +84,13 @@ export async function runSize(ctx: BenchContext, size: SizeName, selected: Reado
 }
 
 /** A comparison that throws becomes a FAILED row; the harness goes on with the next. */
-export async function guarded(ctx: BenchContext, n: Figure['comparison'], size: Figure['size'], title: string, body: () => Promise<Figure[]>): Promise<Figure[]> {
+export async function guarded(
+  ctx: BenchContext,
+  n: Figure['comparison'],
+  size: Figure['size'],
+  title: string,
+  body: () => Promise<Figure[]>,
+): Promise<Figure[]> {
   try {
     return await body();
   } catch (error) {

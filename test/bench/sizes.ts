@@ -20,7 +20,11 @@ export const SIZES: Readonly<Record<SizeName, SizeSpec>> = {
 export const RUN_TIMEOUT_MS: Readonly<Record<SizeName, number>> = { S: 120_000, M: 300_000, L: 1_800_000 };
 
 /** The generated tables, parents first (the order FKs allow loading them in). */
-export const BENCH_TABLES = ['customers', 'orders', 'order_events'] as const satisfies readonly (keyof SizeSpec)[];
+export const BENCH_TABLES = [
+  'customers',
+  'orders',
+  'order_events',
+] as const satisfies readonly (keyof SizeSpec)[];
 
 export function totalRows(spec: SizeSpec): number {
   return BENCH_TABLES.reduce((sum, table) => sum + spec[table], 0);

@@ -14,8 +14,17 @@ export interface ToolRun {
   bytes?: number;
 }
 
-export function cliPlace(ctx: SizeContext, env: Record<string, string> = {}): CliPlace & { timeoutMs: number } {
-  return { bin: ctx.cliBin, cwd: ctx.sizeDir, env: cleanEnv({ DATABASE_URL: ctx.url, ...env }), scratchDir: ctx.scratchDir, timeoutMs: ctx.timeoutMs };
+export function cliPlace(
+  ctx: SizeContext,
+  env: Record<string, string> = {},
+): CliPlace & { timeoutMs: number } {
+  return {
+    bin: ctx.cliBin,
+    cwd: ctx.sizeDir,
+    env: cleanEnv({ DATABASE_URL: ctx.url, ...env }),
+    scratchDir: ctx.scratchDir,
+    timeoutMs: ctx.timeoutMs,
+  };
 }
 
 /**
@@ -23,9 +32,13 @@ export function cliPlace(ctx: SizeContext, env: Record<string, string> = {}): Cl
  * local backup has failed at this size, later ones fail at once with that reason instead of
  * waiting out another timeout.
  */
-export async function foodfleetBackup(ctx: SizeContext, env: Record<string, string> = {}): Promise<ToolRun & { key: string }> {
+export async function foodfleetBackup(
+  ctx: SizeContext,
+  env: Record<string, string> = {},
+): Promise<ToolRun & { key: string }> {
   const local = env.S3_BUCKET_NAME === undefined;
-  if (local && ctx.artifacts.backupFailure) throw new Error(`not run: an earlier backup at size ${ctx.size} failed: ${ctx.artifacts.backupFailure}`);
+  if (local && ctx.artifacts.backupFailure)
+    throw new Error(`not run: an earlier backup at size ${ctx.size} failed: ${ctx.artifacts.backupFailure}`);
   const run = await runFoodfleet(['backup', '--json'], cliPlace(ctx, env), ctx.timeoutMs);
   try {
     expectSuccess(run, 'foodfleet-seed backup');
@@ -34,8 +47,12 @@ export async function foodfleetBackup(ctx: SizeContext, env: Record<string, stri
     throw error;
   }
   const json = jsonOutput<{ key?: unknown; size?: unknown }>(run, 'foodfleet-seed backup');
-  if (typeof json.key !== 'string') throw new Error(`foodfleet-seed backup --json printed no "key": ${run.stdout.slice(0, 200)}`);
-  const bytes = typeof json.size === 'number' ? json.size : await fileSize(path.join(ctx.backupDir, json.key)).catch(() => Number.NaN);
+  if (typeof json.key !== 'string')
+    throw new Error(`foodfleet-seed backup --json printed no "key": ${run.stdout.slice(0, 200)}`);
+  const bytes =
+    typeof json.size === 'number'
+      ? json.size
+      : await fileSize(path.join(ctx.backupDir, json.key)).catch(() => Number.NaN);
   return { ms: run.wallMs, rssKb: run.peakRssKb, key: json.key, bytes };
 }
 
@@ -51,7 +68,11 @@ export async function pgDump(ctx: SizeContext): Promise<ToolRun> {
 /** Empties the tables (untimed), then `foodfleet-seed restore --key K --no-backup --yes`, then checks every row is back. */
 export async function foodfleetRestore(ctx: SizeContext, key: string): Promise<ToolRun> {
   await withClient(ctx.url, emptyTables);
-  const run = await runFoodfleet(['restore', '--key', key, '--no-backup', '--yes', '--json'], cliPlace(ctx), ctx.timeoutMs);
+  const run = await runFoodfleet(
+    ['restore', '--key', key, '--no-backup', '--yes', '--json'],
+    cliPlace(ctx),
+    ctx.timeoutMs,
+  );
   expectSuccess(run, 'foodfleet-seed restore');
   await expectAllRows(ctx, 'foodfleet-seed restore');
   return { ms: run.wallMs, rssKb: run.peakRssKb };
@@ -63,7 +84,11 @@ export async function foodfleetRestore(ctx: SizeContext, key: string): Promise<T
  */
 export async function pgRestore(ctx: SizeContext): Promise<ToolRun> {
   await withClient(ctx.url, emptyTables);
-  const run = await timedRun('pg_restore', ['--data-only', '--single-transaction', '-L', `${ctx.dumpFile}.list`, '-d', ctx.url, ctx.dumpFile], cliPlace(ctx));
+  const run = await timedRun(
+    'pg_restore',
+    ['--data-only', '--single-transaction', '-L', `${ctx.dumpFile}.list`, '-d', ctx.url, ctx.dumpFile],
+    cliPlace(ctx),
+  );
   expectSuccess(run, 'pg_restore');
   await expectAllRows(ctx, 'pg_restore');
   return { ms: run.wallMs, rssKb: run.peakRssKb };
@@ -107,14 +132,17 @@ async function restoreOrder(ctx: SizeContext): Promise<string> {
 /** Untimed: every row and sequence state is exactly as generated (run once per tool, after its warm-up). */
 export async function expectIdentical(ctx: SizeContext, what: string): Promise<void> {
   const now = await withClient(ctx.url, fingerprint);
-  if (now !== ctx.fingerprint) throw new Error(`after ${what} the data differs from what was generated: ${now} vs ${ctx.fingerprint}`);
+  if (now !== ctx.fingerprint)
+    throw new Error(`after ${what} the data differs from what was generated: ${now} vs ${ctx.fingerprint}`);
 }
 
 async function expectAllRows(ctx: SizeContext, what: string): Promise<void> {
   const counts = await withClient(ctx.url, rowCounts);
   const wrong = BENCH_TABLES.filter((table) => counts[table] !== ctx.spec[table]);
   if (wrong.length > 0) {
-    throw new Error(`${what} left ${wrong.map((t) => `${t}: ${counts[t]} rows (expected ${ctx.spec[t]})`).join(', ')}`);
+    throw new Error(
+      `${what} left ${wrong.map((t) => `${t}: ${counts[t]} rows (expected ${ctx.spec[t]})`).join(', ')}`,
+    );
   }
 }
 

@@ -31,7 +31,11 @@ export interface CanonicalDump {
   triggers: string[];
 }
 
-export async function canonicalDump(query: DumpQuery, schema = 'public', options: { keepText?: boolean } = {}): Promise<CanonicalDump> {
+export async function canonicalDump(
+  query: DumpQuery,
+  schema = 'public',
+  options: { keepText?: boolean } = {},
+): Promise<CanonicalDump> {
   const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
   const tables: Record<string, TableDump> = {};
   const names = await query(
@@ -42,9 +46,15 @@ export async function canonicalDump(query: DumpQuery, schema = 'public', options
   for (const { name } of names as { name: string }[]) {
     if (TOOL_TABLES.has(name)) continue;
     // Leaf tables only (partitions included): a partitioned parent holds no rows of its own.
-    const rows = await query(`select t::text as r from only ${quote(schema)}.${quote(name)} t order by t::text collate "C"`);
+    const rows = await query(
+      `select t::text as r from only ${quote(schema)}.${quote(name)} t order by t::text collate "C"`,
+    );
     const text = rows.map((row) => String(row.r));
-    tables[name] = { rows: text.length, sha256: createHash('sha256').update(text.join('\n')).digest('hex'), ...(options.keepText ? { text } : {}) };
+    tables[name] = {
+      rows: text.length,
+      sha256: createHash('sha256').update(text.join('\n')).digest('hex'),
+      ...(options.keepText ? { text } : {}),
+    };
   }
   const sequences: CanonicalDump['sequences'] = {};
   // With the table owning each sequence (serial / identity), to leave out the tool's own.
@@ -58,7 +68,9 @@ export async function canonicalDump(query: DumpQuery, schema = 'public', options
   );
   for (const { name, owner } of sequenceNames as { name: string; owner: string | null }[]) {
     if (owner !== null && TOOL_TABLES.has(owner)) continue;
-    const [state] = await query(`select last_value::text as last_value, is_called from ${quote(schema)}.${quote(name)}`);
+    const [state] = await query(
+      `select last_value::text as last_value, is_called from ${quote(schema)}.${quote(name)}`,
+    );
     sequences[name] = { last_value: String(state?.last_value), is_called: Boolean(state?.is_called) };
   }
   const foreignKeys = await query(

@@ -106,7 +106,8 @@ export function startCli(args: string[], opts: CliOptions = {}): CliProcess {
   return {
     child,
     output: () => ({ ...out }),
-    waitForLine: (stream, match, timeoutMs = 30_000) => waitForLine(child, out, done, stream, match, timeoutMs),
+    waitForLine: (stream, match, timeoutMs = 30_000) =>
+      waitForLine(child, out, done, stream, match, timeoutMs),
     done,
     kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -173,7 +174,10 @@ function waitForLine(
       );
     };
     const timer = setTimeout(
-      () => finish(() => reject(new Error(`No ${String(match)} on ${stream} after ${timeoutMs}ms.\n${dump(out)}`))),
+      () =>
+        finish(() =>
+          reject(new Error(`No ${String(match)} on ${stream} after ${timeoutMs}ms.\n${dump(out)}`)),
+        ),
       timeoutMs,
     );
     source?.on('data', check);

@@ -19,13 +19,19 @@ export async function readObject(location: BackupLocation, key: string): Promise
   const client = s3Client();
   try {
     const object = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
-    return Buffer.from(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    return Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
   } finally {
     client.destroy();
   }
 }
 
-export async function writeObject(location: BackupLocation, key: string, body: Buffer | string): Promise<void> {
+export async function writeObject(
+  location: BackupLocation,
+  key: string,
+  body: Buffer | string,
+): Promise<void> {
   if (location.kind === 'folder') {
     const file = path.join(location.dir, ...key.split('/'));
     await mkdir(path.dirname(file), { recursive: true });
@@ -82,35 +88,81 @@ export async function storeBackup(
 
 /** A backup document as JSON (metadata first) from a real backup, to alter and store again. */
 export interface BackupDocument {
-  metadata: { execution_id: number | null; tables: Array<{ name: string; columns: Array<{ name: string; type: string; not_null: boolean; has_default: boolean }> }>; [key: string]: unknown };
+  metadata: {
+    execution_id: number | null;
+    tables: Array<{
+      name: string;
+      columns: Array<{ name: string; type: string; not_null: boolean; has_default: boolean }>;
+    }>;
+    [key: string]: unknown;
+  };
   tables: Record<string, Array<Record<string, unknown>>>;
 }
 
 export function parseDocument(object: Buffer): BackupDocument {
-  const { __foodfleet_seed__: metadata, ...tables } = JSON.parse(gunzipSync(object).toString('utf8')) as Record<string, unknown>;
+  const { __foodfleet_seed__: metadata, ...tables } = JSON.parse(
+    gunzipSync(object).toString('utf8'),
+  ) as Record<string, unknown>;
   return { metadata: metadata as BackupDocument['metadata'], tables: tables as BackupDocument['tables'] };
 }
 
 /** Serializes with the metadata entry first, as the format requires. */
 export function documentText(document: BackupDocument): string {
-  const entries = [`"__foodfleet_seed__":${JSON.stringify(document.metadata)}`, ...Object.entries(document.tables).map(([name, rows]) => `${JSON.stringify(name)}:${JSON.stringify(rows)}`)];
+  const entries = [
+    `"__foodfleet_seed__":${JSON.stringify(document.metadata)}`,
+    ...Object.entries(document.tables).map(
+      ([name, rows]) => `${JSON.stringify(name)}:${JSON.stringify(rows)}`,
+    ),
+  ];
   return `{${entries.join(',\n')}}\n`;
 }
 
 /** Stores `text` gzipped under `key` with a manifest that matches it (execution id and counts from the document). */
-export async function storeDocumentText(location: BackupLocation, key: string, text: string, tables: Record<string, number>, executionId: number | null, overrides: Partial<Manifest> = {}): Promise<Manifest> {
+export async function storeDocumentText(
+  location: BackupLocation,
+  key: string,
+  text: string,
+  tables: Record<string, number>,
+  executionId: number | null,
+  overrides: Partial<Manifest> = {},
+): Promise<Manifest> {
   const plain = Buffer.from(text, 'utf8');
-  return storeBackup(location, key, gzipSync(plain), { execution_id: executionId, tables, uncompressed_size: plain.length }, overrides);
+  return storeBackup(
+    location,
+    key,
+    gzipSync(plain),
+    { execution_id: executionId, tables, uncompressed_size: plain.length },
+    overrides,
+  );
 }
 
 /** Stores an altered document under a new key, manifest recomputed (so the check that fires is the schema's). */
-export async function storeDocument(location: BackupLocation, key: string, document: BackupDocument, overrides: Partial<Manifest> = {}): Promise<Manifest> {
-  const tables = Object.fromEntries(Object.entries(document.tables).map(([name, rows]) => [name, rows.length]));
-  return storeDocumentText(location, key, documentText(document), tables, document.metadata.execution_id, overrides);
+export async function storeDocument(
+  location: BackupLocation,
+  key: string,
+  document: BackupDocument,
+  overrides: Partial<Manifest> = {},
+): Promise<Manifest> {
+  const tables = Object.fromEntries(
+    Object.entries(document.tables).map(([name, rows]) => [name, rows.length]),
+  );
+  return storeDocumentText(
+    location,
+    key,
+    documentText(document),
+    tables,
+    document.metadata.execution_id,
+    overrides,
+  );
 }
 
 /** gzip of `chunks` repeated `times`: a small object that inflates to a lot. */
-export async function gzipRepeated(head: string, filler: Buffer, times: number, tail: string): Promise<Buffer> {
+export async function gzipRepeated(
+  head: string,
+  filler: Buffer,
+  times: number,
+  tail: string,
+): Promise<Buffer> {
   const parts: Buffer[] = [];
   const gzip = createGzip({ level: 9 });
   gzip.on('data', (chunk: Buffer) => parts.push(chunk));

@@ -8,7 +8,10 @@ export interface FreshDatabase {
   url: string;
   name: string;
   /** Runs one statement on the database and returns its rows. */
-  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]>;
   /** Closes the helper's connections and drops the database (WITH (FORCE)). Idempotent. */
   close(): Promise<void>;
 }

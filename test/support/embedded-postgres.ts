@@ -90,7 +90,10 @@ async function startWithTimeout(server: EmbeddedPostgres, logs: string[]): Promi
   let timer: NodeJS.Timeout | undefined;
   const started = server.start();
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not ready after ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`not ready after ${START_TIMEOUT_MS / 1000}s`)),
+      START_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([started, timeout]);

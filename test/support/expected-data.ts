@@ -3,28 +3,63 @@
  * catalog so a wrong catalog fails the tests.
  */
 export const EXPECTED_PERMISSIONS = [
-  'users:create', 'users:read', 'users:update', 'users:delete',
-  'roles:create', 'roles:read', 'roles:update', 'roles:delete',
+  'users:create',
+  'users:read',
+  'users:update',
+  'users:delete',
+  'roles:create',
+  'roles:read',
+  'roles:update',
+  'roles:delete',
   'permissions:read',
-  'files:create', 'files:read', 'files:update', 'files:delete',
-  'seeders:execute', 'seeders:read',
-  'restaurants:create', 'restaurants:read', 'restaurants:update', 'restaurants:delete',
-  'menus:create', 'menus:read', 'menus:update', 'menus:delete',
+  'files:create',
+  'files:read',
+  'files:update',
+  'files:delete',
+  'seeders:execute',
+  'seeders:read',
+  'restaurants:create',
+  'restaurants:read',
+  'restaurants:update',
+  'restaurants:delete',
+  'menus:create',
+  'menus:read',
+  'menus:update',
+  'menus:delete',
 ].sort();
 
 export const EXPECTED_ROLE_PERMISSIONS: Record<string, string[]> = {
   superadmin: EXPECTED_PERMISSIONS,
   admin: [
-    'users:read', 'users:create', 'users:update', 'roles:read',
-    'files:create', 'files:read', 'files:update', 'files:delete',
-    'restaurants:create', 'restaurants:read', 'restaurants:update', 'restaurants:delete',
-    'menus:create', 'menus:read', 'menus:update', 'menus:delete',
-    'seeders:execute', 'seeders:read',
+    'users:read',
+    'users:create',
+    'users:update',
+    'roles:read',
+    'files:create',
+    'files:read',
+    'files:update',
+    'files:delete',
+    'restaurants:create',
+    'restaurants:read',
+    'restaurants:update',
+    'restaurants:delete',
+    'menus:create',
+    'menus:read',
+    'menus:update',
+    'menus:delete',
+    'seeders:execute',
+    'seeders:read',
   ].sort(),
   restaurant_owner: [
-    'restaurants:read', 'restaurants:update',
-    'menus:create', 'menus:read', 'menus:update', 'menus:delete',
-    'files:create', 'files:read', 'files:update',
+    'restaurants:read',
+    'restaurants:update',
+    'menus:create',
+    'menus:read',
+    'menus:update',
+    'menus:delete',
+    'files:create',
+    'files:read',
+    'files:update',
   ].sort(),
   restaurant_manager: ['restaurants:read', 'menus:read', 'menus:update', 'files:create', 'files:read'].sort(),
   customer: ['restaurants:read', 'menus:read'].sort(),
@@ -32,7 +67,12 @@ export const EXPECTED_ROLE_PERMISSIONS: Record<string, string[]> = {
 
 export const SYSTEM_ROLES = ['superadmin', 'admin'];
 
-export const EXPECTED_SMS_TEMPLATES = ['2fa_code', 'password_reset', 'order_confirmation', 'order_delivered'].sort();
+export const EXPECTED_SMS_TEMPLATES = [
+  '2fa_code',
+  'password_reset',
+  'order_confirmation',
+  'order_delivered',
+].sort();
 
 export const DEFAULT_PASSWORD = 'SuperAdmin@123';
 

@@ -27,7 +27,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide(key as keyof typeof values, value);
     process.env[TEST_ENV[key as keyof typeof values]] = value;
   }
-  console.log(`[test setup] PostgreSQL (${postgres.source}): ${redactUrl(postgres.adminUrl)}; S3: ${s3.endpoint}`);
+  console.log(
+    `[test setup] PostgreSQL (${postgres.source}): ${redactUrl(postgres.adminUrl)}; S3: ${s3.endpoint}`,
+  );
 
   return async () => {
     const results = await Promise.allSettled([s3.stop(), postgres.stop()]);

@@ -8,14 +8,17 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { REPO_ROOT } from './cli.js';
 
 /** The public Pagila sample database (see its README): 22 tables, FKs, a partitioned table, enums, domains, … */
-export const PAGILA_DIR = process.env.PAGILA_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'datasets', 'pagila');
+export const PAGILA_DIR =
+  process.env.PAGILA_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'datasets', 'pagila');
 
 /** The data file, cut into plain SQL and COPY blocks (`COPY … FROM stdin;` … `\.`). */
 type DataStep = { kind: 'sql'; text: string } | { kind: 'copy'; statement: string; data: string };
 
 async function pagilaFiles(): Promise<{ schema: string; steps: DataStep[] }> {
   if (!existsSync(path.join(PAGILA_DIR, 'pagila-data.sql'))) {
-    throw new Error(`The Pagila dataset is not at ${PAGILA_DIR}: keep shared/ beside the checkout, or set PAGILA_DIR to its folder.`);
+    throw new Error(
+      `The Pagila dataset is not at ${PAGILA_DIR}: keep shared/ beside the checkout, or set PAGILA_DIR to its folder.`,
+    );
   }
   const [schema, data] = await Promise.all([
     readFile(path.join(PAGILA_DIR, 'pagila-schema.sql'), 'utf8'),
@@ -27,7 +30,11 @@ async function pagilaFiles(): Promise<{ schema: string; steps: DataStep[] }> {
   for (const line of data.split('\n')) {
     if (copy) {
       if (line === '\\.') {
-        steps.push({ kind: 'copy', statement: copy.statement, data: copy.lines.map((l) => `${l}\n`).join('') });
+        steps.push({
+          kind: 'copy',
+          statement: copy.statement,
+          data: copy.lines.map((l) => `${l}\n`).join(''),
+        });
         copy = null;
       } else copy.lines.push(line);
     } else if (/^COPY .* FROM stdin;$/.test(line)) {
@@ -69,7 +76,10 @@ export async function loadPagilaEmbedded(pglite: PGlite): Promise<void> {
   await pglite.exec(schema);
   for (const step of steps) {
     if (step.kind === 'sql') await pglite.exec(step.text);
-    else await pglite.query(step.statement.replace(/FROM stdin$/, "FROM '/dev/blob'"), [], { blob: new Blob([step.data]) });
+    else
+      await pglite.query(step.statement.replace(/FROM stdin$/, "FROM '/dev/blob'"), [], {
+        blob: new Blob([step.data]),
+      });
   }
   // The schema's `search_path = ''` is a session setting: leave the session as a fresh one.
   await pglite.exec('RESET ALL');

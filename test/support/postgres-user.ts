@@ -16,7 +16,9 @@ export function ensurePostgresUser(): UserIds {
   if (existing) return existing;
   try {
     execFileSync('groupadd', ['-f', 'postgres'], { stdio: 'pipe' });
-    execFileSync('useradd', ['--system', '--no-create-home', '-g', 'postgres', 'postgres'], { stdio: 'pipe' });
+    execFileSync('useradd', ['--system', '--no-create-home', '-g', 'postgres', 'postgres'], {
+      stdio: 'pipe',
+    });
   } catch (error) {
     throw new Error(
       'Running as root, and no "postgres" user exists to run the embedded PostgreSQL as; ' +
@@ -45,11 +47,15 @@ function lookupUser(name: string): UserIds | undefined {
  * under /root, mode 0700) or cannot write `dir`.
  */
 export function assertUsableBy(user: UserIds, binary: string, dir: string): void {
-  const check = spawnSync('/bin/sh', ['-c', 'test -x "$1" && test -w "$2" && test -x "$2"', 'sh', binary, dir], {
-    uid: user.uid,
-    gid: user.gid,
-    stdio: 'ignore',
-  });
+  const check = spawnSync(
+    '/bin/sh',
+    ['-c', 'test -x "$1" && test -w "$2" && test -x "$2"', 'sh', binary, dir],
+    {
+      uid: user.uid,
+      gid: user.gid,
+      stdio: 'ignore',
+    },
+  );
   if (check.status !== 0) {
     throw new Error(
       `The embedded PostgreSQL runs as the unprivileged "postgres" user (uid ${user.uid}), which cannot ` +

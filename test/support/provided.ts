@@ -11,7 +11,9 @@ export function provided(key: ProvidedKey): string {
   }
   value ||= process.env[TEST_ENV[key]];
   if (!value) {
-    throw new Error(`Test value "${key}" is missing: is test/support/global-setup.ts configured as globalSetup?`);
+    throw new Error(
+      `Test value "${key}" is missing: is test/support/global-setup.ts configured as globalSetup?`,
+    );
   }
   return value;
 }

@@ -32,7 +32,10 @@ export async function startS3(): Promise<RunningS3> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer after ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`no answer after ${START_TIMEOUT_MS / 1000}s`)),
+        START_TIMEOUT_MS,
+      );
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') resolve(message.port);
         else reject(new Error(message.message));

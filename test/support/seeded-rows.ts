@@ -1,13 +1,25 @@
 import type { FreshDatabase } from './database.js';
 
 /** The FoodFleet tables the built-in seeders write. */
-export const FOODFLEET_TABLES = ['permissions', 'roles', 'role_permissions', 'users', 'user_roles', 'sms_templates'] as const;
+export const FOODFLEET_TABLES = [
+  'permissions',
+  'roles',
+  'role_permissions',
+  'users',
+  'user_roles',
+  'sms_templates',
+] as const;
 
 /** Row count of each FoodFleet table in `schema` (a missing table counts as absent: `null`). */
-export async function rowCounts(db: FreshDatabase, schema = 'public'): Promise<Record<string, number | null>> {
+export async function rowCounts(
+  db: FreshDatabase,
+  schema = 'public',
+): Promise<Record<string, number | null>> {
   const counts: Record<string, number | null> = {};
   for (const table of FOODFLEET_TABLES) {
-    const [exists] = await db.query<{ present: boolean }>('select to_regclass($1) is not null as present', [`${schema}.${table}`]);
+    const [exists] = await db.query<{ present: boolean }>('select to_regclass($1) is not null as present', [
+      `${schema}.${table}`,
+    ]);
     if (!exists?.present) {
       counts[table] = null;
       continue;
@@ -40,6 +52,10 @@ export async function rolePermissions(db: FreshDatabase, role: string, schema = 
 }
 
 /** Environment for a CLI run against `schema` of `db`. */
-export function pgEnv(db: FreshDatabase, schema = 'public', extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function pgEnv(
+  db: FreshDatabase,
+  schema = 'public',
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return { DATABASE_URL: db.url, DATABASE_SCHEMA: schema, ...extra };
 }

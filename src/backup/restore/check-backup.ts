@@ -16,26 +16,49 @@ const METADATA_BYTE_LIMIT = 64 * 1024 * 1024;
  * object — up to its metadata entry — and validates manifest and metadata against the live
  * schema. The full object is verified again, byte for byte, while it loads.
  */
-export async function checkBackup(database: Database, store: BackupStore, item: CatalogItem, signal: AbortSignal): Promise<{ metadata: BackupMetadata; plan: RestorePlan }> {
+export async function checkBackup(
+  database: Database,
+  store: BackupStore,
+  item: CatalogItem,
+  signal: AbortSignal,
+): Promise<{ metadata: BackupMetadata; plan: RestorePlan }> {
   const metadata = await readMetadata(store, item, signal);
-  const plan = await withLoadSession(database, (session) => planAgainstLive(session, database.schema, item, metadata));
+  const plan = await withLoadSession(database, (session) =>
+    planAgainstLive(session, database.schema, item, metadata),
+  );
   return { metadata, plan };
 }
 
 /** Plans against the schema as `db` sees it now (inside the restore's transaction, on the second pass). */
-export async function planAgainstLive(db: Queryable, schema: string, item: CatalogItem, metadata: BackupMetadata): Promise<RestorePlan> {
+export async function planAgainstLive(
+  db: Queryable,
+  schema: string,
+  item: CatalogItem,
+  metadata: BackupMetadata,
+): Promise<RestorePlan> {
   const live = await readLiveSchema(db, schema);
   return planRestore({ key: item.key, manifest: item.manifest, metadata, live, toolTables: TOOL_TABLES });
 }
 
 /** The whole backup as events; nothing is downloaded until the first event is asked for. */
-export async function* streamBackup(store: BackupStore, item: CatalogItem, signal: AbortSignal): AsyncGenerator<BackupEvent> {
+export async function* streamBackup(
+  store: BackupStore,
+  item: CatalogItem,
+  signal: AbortSignal,
+): AsyncGenerator<BackupEvent> {
   yield* readBackup(await store.get(item.key, { signal }), item.manifest);
 }
 
-async function readMetadata(store: BackupStore, item: CatalogItem, signal: AbortSignal): Promise<BackupMetadata> {
+async function readMetadata(
+  store: BackupStore,
+  item: CatalogItem,
+  signal: AbortSignal,
+): Promise<BackupMetadata> {
   const source = await store.get(item.key, { signal });
-  for await (const event of readBackup(source, item.manifest, { metadataOnly: true, metadataByteLimit: METADATA_BYTE_LIMIT })) {
+  for await (const event of readBackup(source, item.manifest, {
+    metadataOnly: true,
+    metadataByteLimit: METADATA_BYTE_LIMIT,
+  })) {
     if (event.kind === 'metadata') return event.metadata;
   }
   throw new BackupReadError('the document has no metadata entry');

@@ -92,7 +92,10 @@ export class DocumentWalker {
     }
     if (token.name !== 'keyValue') throw this.#error('expected a table name');
     if (!this.#metadataSeen) {
-      if (token.value !== METADATA_KEY) throw this.#error(`the first entry must be the "${METADATA_KEY}" metadata, found "${printable(token.value)}"`);
+      if (token.value !== METADATA_KEY)
+        throw this.#error(
+          `the first entry must be the "${METADATA_KEY}" metadata, found "${printable(token.value)}"`,
+        );
       this.#metadataSeen = true;
       this.#assembler = new ValueAssembler();
       this.#state = 'metadata';
@@ -121,7 +124,8 @@ export class DocumentWalker {
       this.#state = 'top-key';
       return;
     }
-    if (token.name !== 'startObject') throw this.#error(`row ${this.#rowNumber + 1} of table "${this.#table}" is not an object`);
+    if (token.name !== 'startObject')
+      throw this.#error(`row ${this.#rowNumber + 1} of table "${this.#table}" is not an object`);
     this.#rowNumber += 1;
     this.#values = new Array((this.#shape as TableShape).columnIndex.size);
     this.#state = 'row-key';
@@ -129,10 +133,17 @@ export class DocumentWalker {
 
   #rowKey(token: Token): void {
     if (token.name === 'endObject') return this.#rowEnd();
-    if (token.name !== 'keyValue') throw this.#error(`row ${this.#rowNumber} of table "${this.#table}" is malformed`);
+    if (token.name !== 'keyValue')
+      throw this.#error(`row ${this.#rowNumber} of table "${this.#table}" is malformed`);
     const index = (this.#shape as TableShape).columnIndex.get(token.value);
-    if (index === undefined) throw this.#error(`row ${this.#rowNumber} of table "${this.#table}" has column "${printable(token.value)}", which the metadata does not declare`);
-    if (this.#values[index] !== undefined) throw this.#error(`row ${this.#rowNumber} of table "${this.#table}" has column "${printable(token.value)}" twice`);
+    if (index === undefined)
+      throw this.#error(
+        `row ${this.#rowNumber} of table "${this.#table}" has column "${printable(token.value)}", which the metadata does not declare`,
+      );
+    if (this.#values[index] !== undefined)
+      throw this.#error(
+        `row ${this.#rowNumber} of table "${this.#table}" has column "${printable(token.value)}" twice`,
+      );
     this.#column = index;
     this.#columnName = token.value;
     this.#state = 'row-value';
@@ -153,8 +164,11 @@ export class DocumentWalker {
     const values = this.#values;
     for (let i = 0; i < values.length; i++) {
       if (values[i] === undefined) {
-        const missing = [...(this.#shape as TableShape).columnIndex].find(([, index]) => index === i)?.[0] ?? `#${i}`;
-        throw this.#error(`row ${this.#rowNumber} of table "${this.#table}" lacks column "${printable(missing)}"`);
+        const missing =
+          [...(this.#shape as TableShape).columnIndex].find(([, index]) => index === i)?.[0] ?? `#${i}`;
+        throw this.#error(
+          `row ${this.#rowNumber} of table "${this.#table}" lacks column "${printable(missing)}"`,
+        );
       }
     }
     this.#sink.row(values as (string | null)[]);
@@ -202,7 +216,8 @@ class ValueAssembler {
   }
 
   #open(container: Record<string, unknown> | unknown[]): boolean {
-    if (this.#stack.length >= MAX_METADATA_DEPTH) throw new DocumentShapeError('the metadata entry is nested too deeply');
+    if (this.#stack.length >= MAX_METADATA_DEPTH)
+      throw new DocumentShapeError('the metadata entry is nested too deeply');
     this.#stack.push({ container, key: null });
     return false;
   }

@@ -13,7 +13,11 @@ const SLICE_BYTES = 8 * 1024 * 1024;
  * restore's transaction. Rows load with `COPY … FROM '/dev/blob'` (PGlite's way of feeding
  * COPY) in bounded slices — each a few MB of COPY text, never a table at once.
  */
-export async function withEmbeddedSession<T>(kysely: Kysely<any>, pglite: PGlite, fn: (session: LoadSession) => Promise<T>): Promise<T> {
+export async function withEmbeddedSession<T>(
+  kysely: Kysely<any>,
+  pglite: PGlite,
+  fn: (session: LoadSession) => Promise<T>,
+): Promise<T> {
   return kysely.connection().execute(() => fn(embeddedSession(pglite)));
 }
 

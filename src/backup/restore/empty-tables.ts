@@ -17,7 +17,11 @@ export interface Reference {
 export type TableRow = { oid: string; name: string; kind: string };
 
 /** The tables by name in `schema`; throws naming those that do not exist. */
-export async function findTables(db: Queryable, schema: string, names: readonly string[]): Promise<TableRow[]> {
+export async function findTables(
+  db: Queryable,
+  schema: string,
+  names: readonly string[],
+): Promise<TableRow[]> {
   const rows = await db.query<TableRow>(
     `select c.oid::text as oid, c.relname as name, c.relkind::text as kind
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -31,7 +35,10 @@ export async function findTables(db: Queryable, schema: string, names: readonly 
 }
 
 export class MissingTablesError extends Error {
-  constructor(schema: string, readonly missing: readonly string[]) {
+  constructor(
+    schema: string,
+    readonly missing: readonly string[],
+  ) {
     super(`seeders declare tables that do not exist in schema ${schema}: ${missing.join(', ')}`);
   }
 }
@@ -42,9 +49,18 @@ export class MissingTablesError extends Error {
  * set (MATCH SIMPLE), so those are the rows counted.
  */
 export async function findReferences(db: Queryable, tables: readonly TableRow[]): Promise<Reference[]> {
-  const inSet = await withPartitions(db, tables.map((t) => t.oid));
+  const inSet = await withPartitions(
+    db,
+    tables.map((t) => t.oid),
+  );
   const oids = inSet.map((r) => r.oid).join(',');
-  const keys = await db.query<{ schema_name: string; table_name: string; constraint_name: string; target: string; columns: string[] | string }>(
+  const keys = await db.query<{
+    schema_name: string;
+    table_name: string;
+    constraint_name: string;
+    target: string;
+    columns: string[] | string;
+  }>(
     `select n.nspname as schema_name, c.relname as table_name, con.conname as constraint_name, t.relname as target,
             array(select a.attname::text from unnest(con.conkey) k(attnum)
                     join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum) as columns
@@ -62,9 +78,12 @@ export async function findReferences(db: Queryable, tables: readonly TableRow[])
   for (const key of keys) {
     const columns = Array.isArray(key.columns) ? key.columns : parseTextArray(key.columns);
     const where = columns.map((c) => `${quoteIdent(c)} is not null`).join(' and ');
-    const [count] = await db.query<{ n: string }>(`select count(*)::text as n from ${qualified(key.schema_name, key.table_name)} where ${where}`);
+    const [count] = await db.query<{ n: string }>(
+      `select count(*)::text as n from ${qualified(key.schema_name, key.table_name)} where ${where}`,
+    );
     const rows = Number(count?.n ?? 0);
-    if (rows > 0) references.push({ table: key.table_name, constraint: key.constraint_name, target: key.target, rows });
+    if (rows > 0)
+      references.push({ table: key.table_name, constraint: key.constraint_name, target: key.target, rows });
   }
   return references;
 }
@@ -76,15 +95,26 @@ export async function findReferences(db: Queryable, tables: readonly TableRow[])
  * which PostgreSQL refuses while any key points in from outside — and put back at once; they
  * still hold, because nothing referenced the emptied rows.
  */
-export async function emptyTables(db: Queryable, schema: string, tables: readonly TableRow[], cascade: boolean): Promise<void> {
+export async function emptyTables(
+  db: Queryable,
+  schema: string,
+  tables: readonly TableRow[],
+  cascade: boolean,
+): Promise<void> {
   if (tables.length === 0) return;
   const list = tables.map((t) => `${t.kind === 'r' ? 'only ' : ''}${qualified(schema, t.name)}`).join(', ');
   if (cascade) {
     await db.query(`truncate table ${list} cascade`);
     return;
   }
-  const inSet = await withPartitions(db, tables.map((t) => t.oid));
-  const keys = await dropForeignKeys(db, inSet.map((r) => r.oid));
+  const inSet = await withPartitions(
+    db,
+    tables.map((t) => t.oid),
+  );
+  const keys = await dropForeignKeys(
+    db,
+    inSet.map((r) => r.oid),
+  );
   await db.query(`truncate table ${list}`);
   await restoreForeignKeys(db, keys);
 }
@@ -95,6 +125,7 @@ function parseTextArray(text: string): string[] {
   if (body === '') return [];
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|([^,]+)/g;
-  for (let m = re.exec(body); m; m = re.exec(body)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? ''));
+  for (let m = re.exec(body); m; m = re.exec(body))
+    out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? ''));
   return out;
 }

@@ -16,7 +16,10 @@ export interface DroppedForeignKey {
  * backup), so rows load in any order — self-references and cycles included — without the
  * superuser-only `session_replication_role`. Inherited copies on partitions go with their parent.
  */
-export async function dropForeignKeys(db: Queryable, relationOids: readonly string[]): Promise<DroppedForeignKey[]> {
+export async function dropForeignKeys(
+  db: Queryable,
+  relationOids: readonly string[],
+): Promise<DroppedForeignKey[]> {
   if (relationOids.length === 0) return [];
   const rows = await db.query<{ schema_name: string; table_name: string; name: string; definition: string }>(
     `select n.nspname as schema_name, c.relname as table_name, con.conname as name, pg_catalog.pg_get_constraintdef(con.oid) as definition
@@ -28,13 +31,20 @@ export async function dropForeignKeys(db: Queryable, relationOids: readonly stri
       order by n.nspname, c.relname, con.conname`,
     [relationOids.join(',')],
   );
-  const dropped = rows.map((r) => ({ table: qualified(r.schema_name, r.table_name), name: r.name, definition: r.definition }));
+  const dropped = rows.map((r) => ({
+    table: qualified(r.schema_name, r.table_name),
+    name: r.name,
+    definition: r.definition,
+  }));
   for (const fk of dropped) await db.query(`alter table ${fk.table} drop constraint ${quoteIdent(fk.name)}`);
   return dropped;
 }
 
 /** Puts the keys back; each ADD checks every row, so a dangling reference fails the restore here. */
-export async function restoreForeignKeys(db: Queryable, dropped: readonly DroppedForeignKey[]): Promise<void> {
+export async function restoreForeignKeys(
+  db: Queryable,
+  dropped: readonly DroppedForeignKey[],
+): Promise<void> {
   for (const fk of dropped) {
     try {
       await db.query(`alter table ${fk.table} add constraint ${quoteIdent(fk.name)} ${fk.definition}`);
@@ -46,6 +56,9 @@ export async function restoreForeignKeys(db: Queryable, dropped: readonly Droppe
 
 export class ForeignKeyRestoreError extends Error {
   constructor(fk: DroppedForeignKey, cause: unknown) {
-    super(`foreign key ${fk.name} on ${fk.table} no longer holds after loading the backup: ${(cause as Error).message}`, { cause });
+    super(
+      `foreign key ${fk.name} on ${fk.table} no longer holds after loading the backup: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }

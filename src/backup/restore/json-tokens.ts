@@ -20,7 +20,9 @@ const NONE = Symbol.for('object-stream.none');
 const MANY = Symbol.for('object-stream.many');
 
 export function createJsonTokenizer(): JsonTokenizer {
-  const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as (input: string | symbol) => unknown;
+  const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as (
+    input: string | symbol,
+  ) => unknown;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const tokens = (result: unknown): Token[] => {
     if (result === NONE || result === undefined) return [];

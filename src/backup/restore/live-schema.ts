@@ -1,6 +1,9 @@
 /** Anything that runs SQL and returns rows (a load session, inside or outside its transaction). */
 export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<R[]>;
 }
 
 export interface LiveColumn {
@@ -42,7 +45,15 @@ export interface LiveSchema {
  */
 export async function readLiveSchema(db: Queryable, schema: string): Promise<LiveSchema> {
   const columns = await db.query<{
-    table_name: string; oid: string; kind: string; is_partition: boolean; column_name: string; type: string; not_null: boolean; has_default: boolean; generated: boolean;
+    table_name: string;
+    oid: string;
+    kind: string;
+    is_partition: boolean;
+    column_name: string;
+    type: string;
+    not_null: boolean;
+    has_default: boolean;
+    generated: boolean;
   }>(
     `select c.relname as table_name, c.oid::text as oid, c.relkind::text as kind, c.relispartition as is_partition,
             a.attname as column_name, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
@@ -58,10 +69,22 @@ export async function readLiveSchema(db: Queryable, schema: string): Promise<Liv
   for (const row of columns) {
     let table = tables.get(row.table_name);
     if (!table) {
-      table = { name: row.table_name, oid: row.oid, kind: row.kind === 'p' ? 'p' : 'r', isPartition: row.is_partition, columns: [] };
+      table = {
+        name: row.table_name,
+        oid: row.oid,
+        kind: row.kind === 'p' ? 'p' : 'r',
+        isPartition: row.is_partition,
+        columns: [],
+      };
       tables.set(row.table_name, table);
     }
-    table.columns.push({ name: row.column_name, type: row.type, notNull: row.not_null, hasDefault: row.has_default, generated: row.generated });
+    table.columns.push({
+      name: row.column_name,
+      type: row.type,
+      notNull: row.not_null,
+      hasDefault: row.has_default,
+      generated: row.generated,
+    });
   }
   const sequences = await db.query<{ oid: string; name: string; min: string; max: string }>(
     `select c.oid::text as oid, c.relname as name, s.seqmin::text as min, s.seqmax::text as max

@@ -59,14 +59,22 @@ export async function loadBackup(request: LoadRequest): Promise<LoadOutcome> {
   }
 }
 
-async function loadInTransaction(request: LoadRequest, iterator: AsyncIterator<BackupEvent>, changedSequences: SequenceChange[]): Promise<LoadOutcome> {
+async function loadInTransaction(
+  request: LoadRequest,
+  iterator: AsyncIterator<BackupEvent>,
+  changedSequences: SequenceChange[],
+): Promise<LoadOutcome> {
   const { session, schema } = request;
   await session.query(`set local lock_timeout = ${Math.max(0, Math.round(request.lockTimeoutMs))}`);
   const first = await iterator.next();
-  if (first.done || first.value.kind !== 'metadata') throw new Error('the backup document does not start with its metadata');
+  if (first.done || first.value.kind !== 'metadata')
+    throw new Error('the backup document does not start with its metadata');
   const plan = await request.plan(first.value.metadata);
 
-  const relations = await withPartitions(session, plan.tables.map((t) => t.oid));
+  const relations = await withPartitions(
+    session,
+    plan.tables.map((t) => t.oid),
+  );
   const relationOids = relations.map((r) => r.oid);
   const names = plan.tables.map((t) => qualified(schema, t.name));
   if (names.length > 0) await session.query(`lock table ${names.join(', ')} in access exclusive mode`);
@@ -75,7 +83,9 @@ async function loadInTransaction(request: LoadRequest, iterator: AsyncIterator<B
   if (names.length > 0) {
     // ONLY for ordinary tables: inheritance children are tables of their own. A partitioned
     // table is always emptied with its partitions (PostgreSQL refuses ONLY there).
-    await session.query(`truncate table ${plan.tables.map((t) => `${t.kind === 'r' ? 'only ' : ''}${qualified(schema, t.name)}`).join(', ')}`);
+    await session.query(
+      `truncate table ${plan.tables.map((t) => `${t.kind === 'r' ? 'only ' : ''}${qualified(schema, t.name)}`).join(', ')}`,
+    );
   }
   const tables = await loadRows(request, iterator, new Map(plan.tables.map((t) => [t.name, t])));
   await restoreForeignKeys(session, foreignKeys);
@@ -93,7 +103,11 @@ async function loadInTransaction(request: LoadRequest, iterator: AsyncIterator<B
 }
 
 /** Streams the row batches into one COPY per table; returns rows stored per table. */
-async function loadRows(request: LoadRequest, iterator: AsyncIterator<BackupEvent>, plans: ReadonlyMap<string, TablePlan>): Promise<Record<string, number>> {
+async function loadRows(
+  request: LoadRequest,
+  iterator: AsyncIterator<BackupEvent>,
+  plans: ReadonlyMap<string, TablePlan>,
+): Promise<Record<string, number>> {
   const { session, schema, signal } = request;
   const tables: Record<string, number> = {};
   let writer: OpenCopy | null = null;
@@ -105,7 +119,14 @@ async function loadRows(request: LoadRequest, iterator: AsyncIterator<BackupEven
       const plan = plans.get(event.table);
       if (!plan) throw new Error(`table "${event.table}" is not in the restore plan`);
       if (event.kind === 'rows') {
-        const open: OpenCopy = writer !== null && (writer as OpenCopy).table === event.table ? writer : { table: event.table, copy: session.copyIn(qualified(schema, plan.name), plan.columns), rows: 0 };
+        const open: OpenCopy =
+          writer !== null && (writer as OpenCopy).table === event.table
+            ? writer
+            : {
+                table: event.table,
+                copy: session.copyIn(qualified(schema, plan.name), plan.columns),
+                rows: 0,
+              };
         writer = open;
         await open.copy.write(event.rows);
         open.rows += event.rows.length;
@@ -114,7 +135,10 @@ async function loadRows(request: LoadRequest, iterator: AsyncIterator<BackupEven
         const open = writer as OpenCopy | null;
         const stored = open?.table === event.table ? await open.copy.end() : 0;
         writer = null;
-        if (stored !== event.rows) throw new Error(`table "${event.table}": the database stored ${stored} rows of the ${event.rows} read`);
+        if (stored !== event.rows)
+          throw new Error(
+            `table "${event.table}": the database stored ${stored} rows of the ${event.rows} read`,
+          );
         tables[event.table] = stored;
       }
     }
@@ -127,9 +151,14 @@ async function loadRows(request: LoadRequest, iterator: AsyncIterator<BackupEven
 
 /** setval is not transactional: after a rollback, put every sequence already moved back where it was. */
 async function undoSequences(session: LoadSession, changed: readonly SequenceChange[]): Promise<void> {
-  for (const sequence of changed) await setSequence(session, sequence.oid, sequence.before.last_value, sequence.before.is_called);
+  for (const sequence of changed)
+    await setSequence(session, sequence.oid, sequence.before.last_value, sequence.before.is_called);
 }
 
 function setSequence(session: LoadSession, oid: string, value: string, isCalled: boolean): Promise<unknown> {
-  return session.query('select pg_catalog.setval($1::oid::regclass, $2::bigint, $3::boolean)', [oid, value, isCalled]);
+  return session.query('select pg_catalog.setval($1::oid::regclass, $2::bigint, $3::boolean)', [
+    oid,
+    value,
+    isCalled,
+  ]);
 }

@@ -7,7 +7,10 @@ import type { LoadSession } from './load-session.js';
  * Runs `fn` on a dedicated session of the backend: the only place restore code looks at which
  * backend it has (each needs its own bulk-load path).
  */
-export async function withLoadSession<T>(database: Database, fn: (session: LoadSession) => Promise<T>): Promise<T> {
+export async function withLoadSession<T>(
+  database: Database,
+  fn: (session: LoadSession) => Promise<T>,
+): Promise<T> {
   const backend = database as Database & { pool?: pg.Pool; pglite?: PGlite };
   if (backend.pool) {
     const { withPostgresSession } = await import('./postgres-session.js');

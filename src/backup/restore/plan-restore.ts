@@ -55,25 +55,42 @@ export function planRestore(input: PlanInput): RestorePlan {
   const { manifest, metadata, live } = input;
   const problems: string[] = [];
   const warnings: string[] = [];
-  if (manifest.key !== input.key) problems.push(`its manifest describes "${printable(manifest.key)}", not this object`);
-  if (manifest.execution_id !== metadata.execution_id) problems.push(`manifest and metadata disagree on the execution id (${manifest.execution_id} vs ${metadata.execution_id})`);
+  if (manifest.key !== input.key)
+    problems.push(`its manifest describes "${printable(manifest.key)}", not this object`);
+  if (manifest.execution_id !== metadata.execution_id)
+    problems.push(
+      `manifest and metadata disagree on the execution id (${manifest.execution_id} vs ${metadata.execution_id})`,
+    );
   const declared = new Set(metadata.tables.map((t) => t.name));
-  for (const name of Object.keys(manifest.tables)) if (!declared.has(name)) problems.push(`the manifest lists table "${printable(name)}", which the metadata does not declare`);
+  for (const name of Object.keys(manifest.tables))
+    if (!declared.has(name))
+      problems.push(`the manifest lists table "${printable(name)}", which the metadata does not declare`);
 
   const tables: TablePlan[] = [];
   for (const table of metadata.tables) {
     const rows = manifest.tables[table.name];
-    if (rows === undefined) problems.push(`the metadata declares table "${printable(table.name)}", which the manifest does not list`);
+    if (rows === undefined)
+      problems.push(
+        `the metadata declares table "${printable(table.name)}", which the manifest does not list`,
+      );
     const plan = planTable(table, live, metadata.schema, input.toolTables, problems, warnings);
     if (plan) tables.push({ ...plan, rows: rows ?? 0 });
   }
-  const sequences = metadata.sequences.flatMap((sequence) => planSequence(sequence, live.sequences, problems));
+  const sequences = metadata.sequences.flatMap((sequence) =>
+    planSequence(sequence, live.sequences, problems),
+  );
   if (problems.length > 0) throw new PlanProblems(problems);
 
-  if (metadata.schema !== live.schema) warnings.push(`the backup was taken from schema "${printable(metadata.schema)}" and is restored into schema "${live.schema}"`);
+  if (metadata.schema !== live.schema)
+    warnings.push(
+      `the backup was taken from schema "${printable(metadata.schema)}" and is restored into schema "${live.schema}"`,
+    );
   const restored = new Set(tables.map((t) => t.name));
-  const untouched = [...live.tables.values()].filter((t) => !t.isPartition && !restored.has(t.name) && !input.toolTables.includes(t.name)).map((t) => t.name);
-  if (untouched.length > 0) warnings.push(`tables not in the backup are left as they are: ${untouched.join(', ')}`);
+  const untouched = [...live.tables.values()]
+    .filter((t) => !t.isPartition && !restored.has(t.name) && !input.toolTables.includes(t.name))
+    .map((t) => t.name);
+  if (untouched.length > 0)
+    warnings.push(`tables not in the backup are left as they are: ${untouched.join(', ')}`);
   return { tables, sequences, warnings };
 }
 
@@ -103,36 +120,59 @@ function planTable(
   const before = problems.length;
   for (const column of table.columns) {
     const liveColumn = liveColumns.get(column.name);
-    if (!liveColumn) problems.push(`column "${name}"."${printable(column.name)}" does not exist in the live table`);
-    else if (liveColumn.generated) problems.push(`column "${name}"."${printable(column.name)}" is a generated column now; it cannot take restored values`);
+    if (!liveColumn)
+      problems.push(`column "${name}"."${printable(column.name)}" does not exist in the live table`);
+    else if (liveColumn.generated)
+      problems.push(
+        `column "${name}"."${printable(column.name)}" is a generated column now; it cannot take restored values`,
+      );
     else if (!sameType(liveColumn.type, column.type, [live.schema, backupSchema])) {
-      warnings.push(`column "${name}"."${column.name}" was ${column.type} when the backup was taken and is ${liveColumn.type} now; its values are loaded as ${liveColumn.type}`);
+      warnings.push(
+        `column "${name}"."${column.name}" was ${column.type} when the backup was taken and is ${liveColumn.type} now; its values are loaded as ${liveColumn.type}`,
+      );
     }
   }
   const inBackup = new Set(table.columns.map((c) => c.name));
   for (const column of liveTable.columns) {
     if (inBackup.has(column.name) || column.generated) continue;
     if (column.notNull && !column.hasDefault) {
-      problems.push(`column "${name}"."${column.name}" is NOT NULL without a default and the backup has no values for it (added since the backup?)`);
+      problems.push(
+        `column "${name}"."${column.name}" is NOT NULL without a default and the backup has no values for it (added since the backup?)`,
+      );
     } else {
-      warnings.push(`column "${name}"."${column.name}" is not in the backup: restored rows take its default${column.hasDefault ? '' : ' (NULL)'}`);
+      warnings.push(
+        `column "${name}"."${column.name}" is not in the backup: restored rows take its default${column.hasDefault ? '' : ' (NULL)'}`,
+      );
     }
   }
   if (problems.length > before) return null;
-  return { name: table.name, oid: liveTable.oid, kind: liveTable.kind, columns: table.columns.map((c) => c.name) };
+  return {
+    name: table.name,
+    oid: liveTable.oid,
+    kind: liveTable.kind,
+    columns: table.columns.map((c) => c.name),
+  };
 }
 
-function planSequence(sequence: BackupMetadata['sequences'][number], live: readonly LiveSequence[], problems: string[]): SequencePlan[] {
+function planSequence(
+  sequence: BackupMetadata['sequences'][number],
+  live: readonly LiveSequence[],
+  problems: string[],
+): SequencePlan[] {
   // By name: a sequence may serve a column through its default without being owned by it.
   const match = live.find((s) => s.name === unqualified(sequence.name));
   const label = printable(sequence.name);
   if (!match) {
-    problems.push(`sequence "${label}"${sequence.table ? ` (of "${printable(sequence.table)}"."${printable(sequence.column ?? '')}")` : ''} does not exist in the live schema`);
+    problems.push(
+      `sequence "${label}"${sequence.table ? ` (of "${printable(sequence.table)}"."${printable(sequence.column ?? '')}")` : ''} does not exist in the live schema`,
+    );
     return [];
   }
   const value = BigInt(sequence.last_value);
   if (value < match.min || value > match.max) {
-    problems.push(`sequence "${label}" was at ${sequence.last_value}, outside its live bounds ${match.min}..${match.max}`);
+    problems.push(
+      `sequence "${label}" was at ${sequence.last_value}, outside its live bounds ${match.min}..${match.max}`,
+    );
     return [];
   }
   return [{ oid: match.oid, name: match.name, lastValue: sequence.last_value, isCalled: sequence.is_called }];
@@ -145,7 +185,8 @@ function planSequence(sequence: BackupMetadata['sequences'][number], live: reado
 function sameType(a: string, b: string, schemas: readonly string[]): boolean {
   const strip = (type: string) => {
     for (const schema of schemas) {
-      for (const prefix of [`${schema}.`, `"${schema.replace(/"/g, '""')}".`]) if (type.startsWith(prefix)) return type.slice(prefix.length);
+      for (const prefix of [`${schema}.`, `"${schema.replace(/"/g, '""')}".`])
+        if (type.startsWith(prefix)) return type.slice(prefix.length);
     }
     return type;
   };

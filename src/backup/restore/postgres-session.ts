@@ -8,7 +8,10 @@ import { postgresCopyIn } from '../../db/postgres-copy.js';
  * The client is destroyed rather than reused when the work failed, so a half-finished COPY
  * can never leak into the pool.
  */
-export async function withPostgresSession<T>(pool: pg.Pool, fn: (session: LoadSession) => Promise<T>): Promise<T> {
+export async function withPostgresSession<T>(
+  pool: pg.Pool,
+  fn: (session: LoadSession) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let failed: Error | undefined;
   try {

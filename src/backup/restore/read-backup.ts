@@ -34,13 +34,22 @@ export interface ReadOptions {
  * event never commits a backup that does not match. Decompression stops as soon as it passes
  * the manifest's uncompressed size (a gzip bomb inflates no further).
  */
-export async function* readBackup(source: Readable, manifest: BackupManifest, options: ReadOptions = {}): AsyncGenerator<BackupEvent> {
+export async function* readBackup(
+  source: Readable,
+  manifest: BackupManifest,
+  options: ReadOptions = {},
+): AsyncGenerator<BackupEvent> {
   const compressed = createCountingTap({
     limit: manifest.size,
     hash: true,
-    tooMany: (bytes) => new BackupReadError(`the object is larger than the ${manifest.size} bytes its manifest records (read ${bytes})`),
+    tooMany: (bytes) =>
+      new BackupReadError(
+        `the object is larger than the ${manifest.size} bytes its manifest records (read ${bytes})`,
+      ),
   });
-  const textLimit = options.metadataOnly ? Math.min(manifest.uncompressed_size, options.metadataByteLimit ?? Infinity) : manifest.uncompressed_size;
+  const textLimit = options.metadataOnly
+    ? Math.min(manifest.uncompressed_size, options.metadataByteLimit ?? Infinity)
+    : manifest.uncompressed_size;
   const inflated = createCountingTap({
     limit: textLimit,
     hash: false,
@@ -51,7 +60,13 @@ export async function* readBackup(source: Readable, manifest: BackupManifest, op
           : `it decompresses to more than the ${manifest.uncompressed_size} bytes its manifest records; decompression was stopped there (a corrupt or hostile file — a "gzip bomb")`,
       ),
   });
-  const tail = pipeline(source, compressed.stream, createGunzip({ chunkSize: 64 * 1024 }), inflated.stream, () => undefined);
+  const tail = pipeline(
+    source,
+    compressed.stream,
+    createGunzip({ chunkSize: 64 * 1024 }),
+    inflated.stream,
+    () => undefined,
+  );
 
   const pending: BackupEvent[] = [];
   const state = new ReadState(pending, () => compressed.bytes());
@@ -73,7 +88,11 @@ export async function* readBackup(source: Readable, manifest: BackupManifest, op
   if (options.metadataOnly) throw new BackupReadError(`the document has no metadata entry`);
   if (!walker.done) throw new BackupReadError('the JSON document ends early (truncated)');
   yield* pending.splice(0);
-  verifyAgainstManifest(manifest, state, { size: compressed.bytes(), sha256: compressed.sha256(), uncompressed: inflated.bytes() });
+  verifyAgainstManifest(manifest, state, {
+    size: compressed.bytes(),
+    sha256: compressed.sha256(),
+    uncompressed: inflated.bytes(),
+  });
 }
 
 /** Collects the walker's callbacks into batches of events. */
@@ -94,15 +113,21 @@ class ReadState implements WalkSink {
   metadata(value: unknown): void {
     const parsed = metadataSchema.safeParse(value);
     if (!parsed.success) {
-      const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+      const problems = parsed.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
       throw new BackupReadError(`its metadata entry is not valid (${problems.join('; ')})`);
     }
     this.parsedMetadata = parsed.data;
     for (const table of parsed.data.tables) {
-      if (this.#shapes.has(table.name)) throw new BackupReadError(`its metadata declares table "${printable(table.name)}" twice`);
+      if (this.#shapes.has(table.name))
+        throw new BackupReadError(`its metadata declares table "${printable(table.name)}" twice`);
       const columnIndex = new Map<string, number>();
       for (const column of table.columns) {
-        if (columnIndex.has(column.name)) throw new BackupReadError(`its metadata declares column "${printable(column.name)}" of table "${printable(table.name)}" twice`);
+        if (columnIndex.has(column.name))
+          throw new BackupReadError(
+            `its metadata declares column "${printable(column.name)}" of table "${printable(table.name)}" twice`,
+          );
         columnIndex.set(column.name, columnIndex.size);
       }
       this.#shapes.set(table.name, { columnIndex });
@@ -112,7 +137,8 @@ class ReadState implements WalkSink {
 
   tableStart(name: string): TableShape {
     const shape = this.#shapes.get(name);
-    if (!shape) throw new BackupReadError(`it holds table "${printable(name)}", which its metadata does not declare`);
+    if (!shape)
+      throw new BackupReadError(`it holds table "${printable(name)}", which its metadata does not declare`);
     this.#table = name;
     this.counts.set(name, 0);
     return shape;
@@ -130,36 +156,67 @@ class ReadState implements WalkSink {
   flushRows(): void {
     if (this.#rows.length === 0) return;
     this.counts.set(this.#table, (this.counts.get(this.#table) ?? 0) + this.#rows.length);
-    this.#pending.push({ kind: 'rows', table: this.#table, rows: this.#rows, compressedBytes: this.#compressedBytes() });
+    this.#pending.push({
+      kind: 'rows',
+      table: this.#table,
+      rows: this.#rows,
+      compressedBytes: this.#compressedBytes(),
+    });
     this.#rows = [];
   }
 }
 
-function verifyAgainstManifest(manifest: BackupManifest, state: ReadState, actual: { size: number; sha256: string; uncompressed: number }): void {
-  if (actual.size !== manifest.size) throw new BackupReadError(`it is ${actual.size} bytes but its manifest records ${manifest.size}`);
-  if (actual.sha256 !== manifest.sha256) throw new BackupReadError(`its SHA-256 is ${actual.sha256} but its manifest records ${manifest.sha256} (the object was altered or damaged)`);
+function verifyAgainstManifest(
+  manifest: BackupManifest,
+  state: ReadState,
+  actual: { size: number; sha256: string; uncompressed: number },
+): void {
+  if (actual.size !== manifest.size)
+    throw new BackupReadError(`it is ${actual.size} bytes but its manifest records ${manifest.size}`);
+  if (actual.sha256 !== manifest.sha256)
+    throw new BackupReadError(
+      `its SHA-256 is ${actual.sha256} but its manifest records ${manifest.sha256} (the object was altered or damaged)`,
+    );
   if (actual.uncompressed !== manifest.uncompressed_size) {
-    throw new BackupReadError(`it decompresses to ${actual.uncompressed} bytes but its manifest records ${manifest.uncompressed_size}`);
+    throw new BackupReadError(
+      `it decompresses to ${actual.uncompressed} bytes but its manifest records ${manifest.uncompressed_size}`,
+    );
   }
   const declared = state.parsedMetadata?.tables.map((t) => t.name) ?? [];
-  for (const name of declared) if (!state.counts.has(name)) throw new BackupReadError(`its metadata declares table "${printable(name)}" but the document holds no rows entry for it`);
+  for (const name of declared)
+    if (!state.counts.has(name))
+      throw new BackupReadError(
+        `its metadata declares table "${printable(name)}" but the document holds no rows entry for it`,
+      );
   for (const [name, rows] of state.counts) {
     const expected = manifest.tables[name];
-    if (expected === undefined) throw new BackupReadError(`it holds table "${printable(name)}", which its manifest does not list`);
-    if (expected !== rows) throw new BackupReadError(`table "${printable(name)}" holds ${rows} rows but the manifest records ${expected}`);
+    if (expected === undefined)
+      throw new BackupReadError(`it holds table "${printable(name)}", which its manifest does not list`);
+    if (expected !== rows)
+      throw new BackupReadError(
+        `table "${printable(name)}" holds ${rows} rows but the manifest records ${expected}`,
+      );
   }
-  for (const name of Object.keys(manifest.tables)) if (!state.counts.has(name)) throw new BackupReadError(`its manifest lists table "${printable(name)}", which the document does not hold`);
+  for (const name of Object.keys(manifest.tables))
+    if (!state.counts.has(name))
+      throw new BackupReadError(
+        `its manifest lists table "${printable(name)}", which the document does not hold`,
+      );
 }
 
 /** One line saying what is wrong with the file, whatever layer noticed. */
 function describeReadError(error: unknown): Error {
   if (error instanceof BackupReadError) return error;
-  if (error instanceof DocumentShapeError) return new BackupReadError(`it is not in the backup format: ${error.message}`);
+  if (error instanceof DocumentShapeError)
+    return new BackupReadError(`it is not in the backup format: ${error.message}`);
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message ?? String(error);
-  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message)) return new BackupReadError('the gzip stream ends early (the file is truncated)');
-  if (typeof code === 'string' && code.startsWith('Z_')) return new BackupReadError(`it is not valid gzip data (${message})`);
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message))
+    return new BackupReadError('the gzip stream ends early (the file is truncated)');
+  if (typeof code === 'string' && code.startsWith('Z_'))
+    return new BackupReadError(`it is not valid gzip data (${message})`);
   if (code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return new BackupReadError('its text is not valid UTF-8');
-  if (/^Parser /.test(message) || error instanceof SyntaxError) return new BackupReadError(`it is not valid JSON (${message})`);
+  if (/^Parser /.test(message) || error instanceof SyntaxError)
+    return new BackupReadError(`it is not valid JSON (${message})`);
   return error as Error;
 }

@@ -20,17 +20,27 @@ const ROLLBACK_COMMANDS = ['run', 'reset', 'restore', 'rollback'];
  * Picks the backup to restore — before anything else happens, so a safety backup taken later
  * can never be mistaken for "latest" (the catalog never picks a restore's backup anyway).
  */
-export async function resolveRestoreTarget(database: Database, store: BackupStore, target: RestoreTarget): Promise<CatalogItem> {
+export async function resolveRestoreTarget(
+  database: Database,
+  store: BackupStore,
+  target: RestoreTarget,
+): Promise<CatalogItem> {
   if (target.key !== undefined && target.executionId !== undefined) {
     throw new UsageError('Give either a backup key or an execution id, not both. Nothing was changed.');
   }
-  if (target.executionId !== undefined) return backupOfExecution(database, store, target.executionId, 'restore');
+  if (target.executionId !== undefined)
+    return backupOfExecution(database, store, target.executionId, 'restore');
   return resolveBackup(store, target.key, database.schema);
 }
 
 /** `rollback [ID]`: the backup taken before execution ID, by default the latest change that took one. */
-export async function resolveRollbackTarget(database: Database, store: BackupStore, executionId?: number): Promise<{ item: CatalogItem; executionId: number }> {
-  if (executionId !== undefined) return { item: await backupOfExecution(database, store, executionId, 'rollback'), executionId };
+export async function resolveRollbackTarget(
+  database: Database,
+  store: BackupStore,
+  executionId?: number,
+): Promise<{ item: CatalogItem; executionId: number }> {
+  if (executionId !== undefined)
+    return { item: await backupOfExecution(database, store, executionId, 'rollback'), executionId };
   await migrateTracking(database);
   const row = await (database.kysely as Kysely<ToolDatabase>)
     .selectFrom('seeder_executions')
@@ -51,17 +61,28 @@ export async function resolveRollbackTarget(database: Database, store: BackupSto
   return { item: await resolveBackup(store, row.backup_key), executionId: row.id };
 }
 
-async function backupOfExecution(database: Database, store: BackupStore, id: number, command: string): Promise<CatalogItem> {
+async function backupOfExecution(
+  database: Database,
+  store: BackupStore,
+  id: number,
+  command: string,
+): Promise<CatalogItem> {
   await migrateTracking(database);
   const execution = await new ExecutionTracker(database).get(id);
   if (!execution) {
     // The tracking table may be younger than the store (a restored or fresh database): the key names the execution too.
     const stored = await findBackupOfExecution(store, id);
     if (stored) return stored;
-    throw new NotFoundError(`Execution #${id} does not exist and no stored backup names it, so there is nothing to ${command}. Nothing was changed. List executions with: foodfleet-seed history`);
+    throw new NotFoundError(
+      `Execution #${id} does not exist and no stored backup names it, so there is nothing to ${command}. Nothing was changed. List executions with: foodfleet-seed history`,
+    );
   }
   const backup = execution.backup;
   if (backup?.status === 'completed' && backup.key) return resolveBackup(store, backup.key);
-  const why = backup ? `its backup ${backup.status === 'skipped' ? 'was skipped' : `failed${backup.error ? ` (${backup.error})` : ''}`}` : 'it took no backup';
-  throw new NotFoundError(`Execution #${id} (${execution.command}) has no backup to ${command}: ${why}. Nothing was changed. List stored backups with: foodfleet-seed backups`);
+  const why = backup
+    ? `its backup ${backup.status === 'skipped' ? 'was skipped' : `failed${backup.error ? ` (${backup.error})` : ''}`}`
+    : 'it took no backup';
+  throw new NotFoundError(
+    `Execution #${id} (${execution.command}) has no backup to ${command}: ${why}. Nothing was changed. List stored backups with: foodfleet-seed backups`,
+  );
 }

@@ -3,7 +3,14 @@ export interface RestoreEvents {
   started(event: { executionId: number; command: string; key: string }): void;
   /** Rows loaded so far into `table`, and compressed bytes read so far from the backup. */
   progress(event: { executionId: number; table: string; rows: number; bytes: number }): void;
-  completed(event: { executionId: number; command: string; key: string; tables: Record<string, number>; safetyBackupKey: string | null; durationMs: number }): void;
+  completed(event: {
+    executionId: number;
+    command: string;
+    key: string;
+    tables: Record<string, number>;
+    safetyBackupKey: string | null;
+    durationMs: number;
+  }): void;
   failed(event: { executionId: number; command: string; key: string; error: string }): void;
   warning(message: string): void;
 }

@@ -29,29 +29,50 @@ export function restoreFailure(error: unknown, context: FailureContext): SeedErr
     return new CancelledError(`The ${context.command} of ${key} was cancelled. ${unchanged}`);
   }
   if (error instanceof BackupReadError || error instanceof PlanProblems) {
-    const what = error instanceof PlanProblems ? 'cannot be restored into this database' : 'is damaged or not a foodfleet-seed backup';
+    const what =
+      error instanceof PlanProblems
+        ? 'cannot be restored into this database'
+        : 'is damaged or not a foodfleet-seed backup';
     return new OperationError(
       'BACKUP_INVALID',
-      oneLine(`Backup ${key} ${what}: ${error.message}. ${unchanged} Pick another backup (foodfleet-seed backups) or check it with: foodfleet-seed backups verify --key ${key}`),
+      oneLine(
+        `Backup ${key} ${what}: ${error.message}. ${unchanged} Pick another backup (foodfleet-seed backups) or check it with: foodfleet-seed backups verify --key ${key}`,
+      ),
       { cause: error },
     );
   }
   if (stage === 'safety-backup') {
-    const message = oneLine(`The safety backup before the ${context.command} failed — ${stripEnd((error as Error).message)}. ${unchanged} Fix the backup store and retry, or pass --no-backup to ${context.command} without a safety backup.`);
-    return new OperationError(error instanceof SeedError ? error.code : 'BACKUP_FAILED', message, { cause: error, exitCode: error instanceof SeedError ? error.exitCode : undefined });
+    const message = oneLine(
+      `The safety backup before the ${context.command} failed — ${stripEnd((error as Error).message)}. ${unchanged} Fix the backup store and retry, or pass --no-backup to ${context.command} without a safety backup.`,
+    );
+    return new OperationError(error instanceof SeedError ? error.code : 'BACKUP_FAILED', message, {
+      cause: error,
+      exitCode: error instanceof SeedError ? error.exitCode : undefined,
+    });
   }
   if (error instanceof SeedError) {
     if (stage === 'check') return error; // store / lookup errors already say that nothing was changed
-    return new OperationError(error.code, oneLine(`${stripEnd(error.message)}. ${unchanged}`), { cause: error, exitCode: error.exitCode });
+    return new OperationError(error.code, oneLine(`${stripEnd(error.message)}. ${unchanged}`), {
+      cause: error,
+      exitCode: error.exitCode,
+    });
   }
-  return new OperationError('RESTORE_FAILED', oneLine(`Restoring ${key} failed: ${describeDatabaseError(error)}. ${unchanged} Fix the cause and retry.`), { cause: error });
+  return new OperationError(
+    'RESTORE_FAILED',
+    oneLine(
+      `Restoring ${key} failed: ${describeDatabaseError(error)}. ${unchanged} Fix the cause and retry.`,
+    ),
+    { cause: error },
+  );
 }
 
 /** PostgreSQL errors carry where they happened (`COPY film, line 3, column film_id: "abc"`) and a hint. */
 function describeDatabaseError(error: unknown): string {
   const e = error as { message?: string; where?: string; detail?: string; code?: string };
   let text = stripEnd(e.message ?? String(error));
-  if (e.code === '55P03') text += ' (timed out waiting for a table lock: something else is using these tables; retry when it is done or raise --lock-timeout)';
+  if (e.code === '55P03')
+    text +=
+      ' (timed out waiting for a table lock: something else is using these tables; retry when it is done or raise --lock-timeout)';
   if (e.detail) text += ` — ${stripEnd(e.detail)}`;
   if (e.where) text += ` (${stripEnd(e.where.split('\n')[0] ?? '')})`;
   return text;

@@ -11,13 +11,18 @@ const PAGE_ROWS = 1000;
  * Kysely's single connection. PGlite has no cursors and no COPY streaming, so each table is read
  * in pages, by keyset so that every page is one index range rather than an ever-growing OFFSET.
  */
-export async function withEmbeddedSnapshot<T>(kysely: Kysely<any>, scope: SnapshotScope, body: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+export async function withEmbeddedSnapshot<T>(
+  kysely: Kysely<any>,
+  scope: SnapshotScope,
+  body: (snapshot: Snapshot) => Promise<T>,
+): Promise<T> {
   return kysely
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
-      for (const [name, value] of SNAPSHOT_SETTINGS) await sql`select pg_catalog.set_config(${name}, ${value}, true)`.execute(trx);
+      for (const [name, value] of SNAPSHOT_SETTINGS)
+        await sql`select pg_catalog.set_config(${name}, ${value}, true)`.execute(trx);
       const query = queryOn(trx);
       const info = await introspect(query, scope);
       return body({ ...info, rows: (table, signal) => pageRows(query, scope.schema, table, signal) });
@@ -25,16 +30,30 @@ export async function withEmbeddedSnapshot<T>(kysely: Kysely<any>, scope: Snapsh
 }
 
 function queryOn(trx: Transaction<any>): SnapshotQuery {
-  return async <Row>(text: string, params: unknown[]) => (await trx.executeQuery<Row>(CompiledQuery.raw(text, params))).rows;
+  return async <Row>(text: string, params: unknown[]) =>
+    (await trx.executeQuery<Row>(CompiledQuery.raw(text, params))).rows;
 }
 
-async function* pageRows(query: SnapshotQuery, schema: string, table: SnapshotTable, signal?: AbortSignal): AsyncGenerator<Buffer> {
+async function* pageRows(
+  query: SnapshotQuery,
+  schema: string,
+  table: SnapshotTable,
+  signal?: AbortSignal,
+): AsyncGenerator<Buffer> {
   const keyset = keysetOf(table);
   let after: string[] | null = null;
   for (;;) {
     signal?.throwIfAborted();
-    const options: RowSelectOptions = { extra: keyset.extra, orderBy: keyset.orderBy, limit: PAGE_ROWS, ...(after ? { where: keyset.where } : {}) };
-    const rows: Array<Record<string, string>> = await query<Record<string, string>>(rowSelect(schema, table, options), after ?? []);
+    const options: RowSelectOptions = {
+      extra: keyset.extra,
+      orderBy: keyset.orderBy,
+      limit: PAGE_ROWS,
+      ...(after ? { where: keyset.where } : {}),
+    };
+    const rows: Array<Record<string, string>> = await query<Record<string, string>>(
+      rowSelect(schema, table, options),
+      after ?? [],
+    );
     if (rows.length === 0) return;
     yield Buffer.from(rows.map((row) => `,${row.j}\n`).join(''));
     const last = rows[rows.length - 1] as Record<string, string>;
@@ -62,7 +81,8 @@ function keysetOf(table: SnapshotTable): Keyset {
   if (table.primaryKey) {
     const columns = table.primaryKey.map((name) => {
       const column = table.columns.find((c) => c.name === name);
-      if (!column) throw new Error(`primary-key column ${name} of ${table.name} is not among its stored columns`);
+      if (!column)
+        throw new Error(`primary-key column ${name} of ${table.name} is not among its stored columns`);
       return column;
     });
     const refs = columns.map((c) => `src.${quoteIdent(c.name)}`);

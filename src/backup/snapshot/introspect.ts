@@ -71,9 +71,15 @@ const SEQUENCES_SQL = `
 
 /** Reads the tables in scope, their columns and keys, and the state of their sequences. */
 export async function introspect(query: SnapshotQuery, scope: SnapshotScope): Promise<Introspection> {
-  const [version] = await query<{ v: string }>(`select pg_catalog.current_setting('server_version') as v`, []);
+  const [version] = await query<{ v: string }>(
+    `select pg_catalog.current_setting('server_version') as v`,
+    [],
+  );
   const tableRows = await query<{ name: string; partitioned: boolean }>(TABLES_SQL, [scope.schema]);
-  const inScope = selectTables(tableRows.map((t) => t.name), scope);
+  const inScope = selectTables(
+    tableRows.map((t) => t.name),
+    scope,
+  );
   const columns = groupBy(await query<ColumnRow>(COLUMNS_SQL, [scope.schema]), (c) => c.table_name);
   const keys = groupBy(await query<KeyRow>(PRIMARY_KEYS_SQL, [scope.schema]), (k) => k.table_name);
   const tables: SnapshotTable[] = [];
@@ -83,7 +89,12 @@ export async function introspect(query: SnapshotQuery, scope: SnapshotScope): Pr
     if (!inScope.has(row.name) || tableColumns.length === 0) continue;
     const key = keys.get(row.name);
     const usableKey = key && key.every((k) => !k.generated) ? key.map((k) => k.column_name) : null;
-    tables.push({ name: row.name, partitioned: Boolean(row.partitioned), columns: tableColumns, primaryKey: usableKey });
+    tables.push({
+      name: row.name,
+      partitioned: Boolean(row.partitioned),
+      columns: tableColumns,
+      primaryKey: usableKey,
+    });
   }
   const sequences = await readSequences(query, scope.schema, new Set(tables.map((t) => t.name)));
   return { serverVersion: version?.v ?? 'unknown', tables, sequences };
@@ -105,7 +116,13 @@ interface KeyRow {
 }
 
 function toColumn(row: ColumnRow): SnapshotColumn {
-  return { name: row.name, type: row.type, not_null: Boolean(row.not_null), has_default: Boolean(row.has_default), outputFunction: row.output_function };
+  return {
+    name: row.name,
+    type: row.type,
+    not_null: Boolean(row.not_null),
+    has_default: Boolean(row.has_default),
+    outputFunction: row.output_function,
+  };
 }
 
 /** Applies `backup.include` / `backup.exclude`; an included table that does not exist is a config error. */
@@ -126,17 +143,32 @@ function selectTables(names: readonly string[], scope: SnapshotScope): Set<strin
   return new Set(names.filter((name) => wanted.has(name) && !excluded.has(name)));
 }
 
-async function readSequences(query: SnapshotQuery, schema: string, tables: ReadonlySet<string>): Promise<SequenceState[]> {
-  const rows = await query<{ name: string; table_name: string; column_name: string }>(SEQUENCES_SQL, [schema]);
+async function readSequences(
+  query: SnapshotQuery,
+  schema: string,
+  tables: ReadonlySet<string>,
+): Promise<SequenceState[]> {
+  const rows = await query<{ name: string; table_name: string; column_name: string }>(SEQUENCES_SQL, [
+    schema,
+  ]);
   const seen = new Set<string>();
   const states: SequenceState[] = [];
   for (const row of rows) {
     if (!tables.has(row.table_name) || seen.has(row.name)) continue;
     seen.add(row.name);
     // `row.name` is built from quote_ident on the server, so it is safe to splice.
-    const [state] = await query<{ last_value: string; is_called: boolean }>(`select last_value::text as last_value, is_called from ${row.name}`, []);
+    const [state] = await query<{ last_value: string; is_called: boolean }>(
+      `select last_value::text as last_value, is_called from ${row.name}`,
+      [],
+    );
     if (!state) continue;
-    states.push({ name: row.name, table: row.table_name, column: row.column_name, last_value: state.last_value, is_called: Boolean(state.is_called) });
+    states.push({
+      name: row.name,
+      table: row.table_name,
+      column: row.column_name,
+      last_value: state.last_value,
+      is_called: Boolean(state.is_called),
+    });
   }
   return states.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -21,7 +21,9 @@ export interface RowSelectOptions {
  * flattens the LATERAL sub-select, so this is a plain scan. `src` is the table's alias.
  */
 export function rowSelect(schema: string, table: SnapshotTable, options: RowSelectOptions = {}): string {
-  const values = table.columns.map((c) => `${c.outputFunction}(src.${quoteIdent(c.name)})::text as ${quoteIdent(c.name)}`);
+  const values = table.columns.map(
+    (c) => `${c.outputFunction}(src.${quoteIdent(c.name)})::text as ${quoteIdent(c.name)}`,
+  );
   // Without ONLY a plain table would also return the rows of tables inheriting from it (they are
   // backed up on their own); a partitioned table holds its rows in its partitions, so it needs them.
   const from = `${table.partitioned ? '' : 'only '}${quoteIdent(schema)}.${quoteIdent(table.name)} as src`;

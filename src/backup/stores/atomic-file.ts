@@ -12,10 +12,16 @@ export const TEMP_PREFIX = '.';
  * folder, is fsynced, then renamed over the target, and the folder is fsynced so the rename survives
  * a power cut. A failure leaves no temp file behind. Files are owner-only: backups hold user data.
  */
-export async function writeFileAtomically(target: string, write: (sink: Writable) => Promise<void>): Promise<void> {
+export async function writeFileAtomically(
+  target: string,
+  write: (sink: Writable) => Promise<void>,
+): Promise<void> {
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`);
+  const temp = path.join(
+    dir,
+    `${TEMP_PREFIX}${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`,
+  );
   const handle = await open(temp, 'wx', 0o600);
   let closed = false;
   let renamed = false;
@@ -40,7 +46,8 @@ async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some platforms (Windows) cannot open or fsync a directory; the rename itself is still atomic.
-    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? ''))
+      throw error;
   } finally {
     await handle?.close();
   }

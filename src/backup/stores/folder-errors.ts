@@ -15,10 +15,14 @@ const HINTS: Record<string, string> = {
 export function folderError(error: unknown, action: string, folder: string, key?: string): SeedError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   if ((error as Error | undefined)?.name === 'AbortError') {
-    return new CancelledError(`Cancelled while trying to ${action}${key ? ` ${key}` : ''} in ${folder}: no partial file was kept.`);
+    return new CancelledError(
+      `Cancelled while trying to ${action}${key ? ` ${key}` : ''} in ${folder}: no partial file was kept.`,
+    );
   }
   if (code === 'ENOENT' && key) {
-    return new NotFoundError(`Backup ${key} does not exist in the folder ${folder}. Nothing was changed. List the stored backups with \`foodfleet-seed backups\`.`);
+    return new NotFoundError(
+      `Backup ${key} does not exist in the folder ${folder}. Nothing was changed. List the stored backups with \`foodfleet-seed backups\`.`,
+    );
   }
   const hint = HINTS[code] ?? `${(error as Error | undefined)?.message ?? String(error)}`;
   return new OperationError(

@@ -57,7 +57,9 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
     async putSmall(key, body): Promise<void> {
       const file = fileOf(key);
       try {
-        await writeFileAtomically(file, (sink) => endWith(sink, typeof body === 'string' ? Buffer.from(body) : body));
+        await writeFileAtomically(file, (sink) =>
+          endWith(sink, typeof body === 'string' ? Buffer.from(body) : body),
+        );
       } catch (error) {
         throw folderError(error, 'write', root, key);
       }
@@ -107,7 +109,8 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
         try {
           await unlink(file);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw folderError(error, 'delete', root, keys[index]);
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+            throw folderError(error, 'delete', root, keys[index]);
         }
       }
     },

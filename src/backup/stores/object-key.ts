@@ -7,14 +7,18 @@ import { UsageError } from '../../errors.js';
  */
 export function assertObjectKey(key: string): void {
   const problem = keyProblem(key, false);
-  if (problem) throw new UsageError(`Invalid backup key "${printable(key)}": ${problem}. Nothing was read or written.`);
+  if (problem)
+    throw new UsageError(`Invalid backup key "${printable(key)}": ${problem}. Nothing was read or written.`);
 }
 
 /** A listing prefix: like a key, but may be empty or end with `/`. */
 export function assertKeyPrefix(prefix: string): void {
   if (prefix === '') return;
   const problem = keyProblem(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix, true);
-  if (problem) throw new UsageError(`Invalid backup prefix "${printable(prefix)}": ${problem}. Nothing was read or written.`);
+  if (problem)
+    throw new UsageError(
+      `Invalid backup prefix "${printable(prefix)}": ${problem}. Nothing was read or written.`,
+    );
 }
 
 function keyProblem(key: string, isPrefix: boolean): string | null {
@@ -28,7 +32,8 @@ function keyProblem(key: string, isPrefix: boolean): string | null {
   for (const segment of key.split('/')) {
     if (segment === '') return 'it contains an empty path segment ("//" or a trailing "/")';
     if (segment === '.' || segment === '..') return `it contains a "${segment}" segment`;
-    if (segment.startsWith('.')) return `segment "${segment}" starts with "." (reserved for in-progress files)`;
+    if (segment.startsWith('.'))
+      return `segment "${segment}" starts with "." (reserved for in-progress files)`;
   }
   return null;
 }

@@ -19,11 +19,21 @@ export interface OpenedStore {
  * (`backup.dir`). Each is imported only when chosen, so the AWS SDK loads only for S3.
  * `database` is the one being backed up, or null when none is open (nothing to warn about then).
  */
-export async function openStore(config: Config, database: Pick<Database, 'kind'> | null, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+export async function openStore(
+  config: Config,
+  database: Pick<Database, 'kind'> | null,
+  options: OpenStoreOptions = {},
+): Promise<OpenedStore> {
   const s3 = config.backup.s3;
   if (s3?.bucket) {
     const { createS3Store } = await import('./s3-store.js');
-    return { store: createS3Store({ ...s3, prefix: s3.prefix ?? config.backup.prefix }, options.credentials ? { credentials: options.credentials } : {}), warnings: [] };
+    return {
+      store: createS3Store(
+        { ...s3, prefix: s3.prefix ?? config.backup.prefix },
+        options.credentials ? { credentials: options.credentials } : {},
+      ),
+      warnings: [],
+    };
   }
   const { createLocalStore } = await import('./local-store.js');
   const store = createLocalStore(config.backup.dir, { prefix: config.backup.prefix });

@@ -27,9 +27,29 @@ const CONSEQUENCE: Record<S3Action, string> = {
   verify: 'The backup is not trustworthy.',
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE']);
-const ACCESS_NAMES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled', 'Forbidden']);
-const REGION_NAMES = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+]);
+const ACCESS_NAMES = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'AllAccessDisabled',
+  'Forbidden',
+]);
+const REGION_NAMES = new Set([
+  'PermanentRedirect',
+  'AuthorizationHeaderMalformed',
+  'IllegalLocationConstraintException',
+]);
 
 interface Problem {
   text: string;
@@ -43,23 +63,44 @@ export type Interruption = 'timeout' | 'cancelled' | null;
  * Turns anything the SDK or the network threw into an operator-facing error that names the store
  * and the endpoint host, says what to check, and never contains a credential.
  */
-export function s3Error(error: unknown, action: S3Action, context: S3ErrorContext, key?: string, interruption: Interruption = null): SeedError {
+export function s3Error(
+  error: unknown,
+  action: S3Action,
+  context: S3ErrorContext,
+  key?: string,
+  interruption: Interruption = null,
+): SeedError {
   const { s3 } = context;
   const target = key ? `s3://${s3.bucket}/${key}` : describeBucket(s3);
   const where = `${VERB[action]} ${target} (${endpointHost(s3)})`;
   if (interruption === 'cancelled') {
-    return new CancelledError(`Cancelled: ${where.charAt(0).toLowerCase()}${where.slice(1)} was stopped. ${CONSEQUENCE[action]}`);
+    return new CancelledError(
+      `Cancelled: ${where.charAt(0).toLowerCase()}${where.slice(1)} was stopped. ${CONSEQUENCE[action]}`,
+    );
   }
-  const problem = interruption === 'timeout' ? timeoutProblem(s3) : describeProblem(error, context, action, key);
-  if (problem.notFound) return new NotFoundError(scrub(`${where} failed: ${problem.text} ${CONSEQUENCE[action]}`, context.secrets));
-  return new OperationError('STORE_UNAVAILABLE', scrub(`${where} failed: ${problem.text} ${CONSEQUENCE[action]}`, context.secrets), {
-    cause: error,
-  });
+  const problem =
+    interruption === 'timeout' ? timeoutProblem(s3) : describeProblem(error, context, action, key);
+  if (problem.notFound)
+    return new NotFoundError(
+      scrub(`${where} failed: ${problem.text} ${CONSEQUENCE[action]}`, context.secrets),
+    );
+  return new OperationError(
+    'STORE_UNAVAILABLE',
+    scrub(`${where} failed: ${problem.text} ${CONSEQUENCE[action]}`, context.secrets),
+    {
+      cause: error,
+    },
+  );
 }
 
 function describeProblem(error: unknown, context: S3ErrorContext, action: S3Action, key?: string): Problem {
   const { s3 } = context;
-  const err = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const err = (error ?? {}) as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const name = err.name ?? 'Error';
   const status = err.$metadata?.httpStatusCode;
   const host = endpointHost(s3);
@@ -72,10 +113,15 @@ function describeProblem(error: unknown, context: S3ErrorContext, action: S3Acti
     };
   }
   if (name === 'NoSuchBucket') {
-    return { text: `the bucket "${s3.bucket}" does not exist at ${host}. Create it, or fix backup.s3.bucket (S3_BUCKET_NAME) and backup.s3.region (AWS_REGION).` };
+    return {
+      text: `the bucket "${s3.bucket}" does not exist at ${host}. Create it, or fix backup.s3.bucket (S3_BUCKET_NAME) and backup.s3.region (AWS_REGION).`,
+    };
   }
   if ((name === 'NoSuchKey' || name === 'NotFound' || status === 404) && key && action !== 'upload') {
-    return { text: `no object with this key exists. List the stored backups with \`foodfleet-seed backups\`.`, notFound: true };
+    return {
+      text: `no object with this key exists. List the stored backups with \`foodfleet-seed backups\`.`,
+      notFound: true,
+    };
   }
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(err.message ?? '')) {
     return {
@@ -93,7 +139,9 @@ function describeProblem(error: unknown, context: S3ErrorContext, action: S3Acti
     };
   }
   if (REGION_NAMES.has(name) || status === 301) {
-    return { text: `${host} says the bucket is in another region than "${s3.region}" (${name}). Set backup.s3.region (AWS_REGION) to the bucket's region.` };
+    return {
+      text: `${host} says the bucket is in another region than "${s3.region}" (${name}). Set backup.s3.region (AWS_REGION) to the bucket's region.`,
+    };
   }
   const detail = err.message && err.message !== name ? `: ${err.message}` : '';
   return { text: `${host} answered ${name}${status ? ` (HTTP ${status})` : ''}${detail}.` };
@@ -103,7 +151,9 @@ function timeoutProblem(s3: S3Config): Problem {
   const check = s3.endpoint
     ? 'Check that backup.s3.endpoint (S3_ENDPOINT) points at an S3 service and that it is reachable (proxy, firewall)'
     : `Check this machine's network access to ${endpointHost(s3)} (proxy, firewall)`;
-  return { text: `no answer from ${endpointHost(s3)} within ${s3.timeout} s (backup.s3.timeout / S3_TIMEOUT). ${check}; on a slow link raise the timeout.` };
+  return {
+    text: `no answer from ${endpointHost(s3)} within ${s3.timeout} s (backup.s3.timeout / S3_TIMEOUT). ${check}; on a slow link raise the timeout.`,
+  };
 }
 
 /** Belt and braces: SDK messages should not carry credentials, but a message is never allowed to. */

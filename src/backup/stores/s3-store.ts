@@ -10,7 +10,13 @@ import { ConfigError } from '../../errors.js';
 import type { BackupStore, PutResult, StoredObject } from '../store.js';
 import { guardDownload } from './download-guard.js';
 import { assertKeyPrefix, assertObjectKey } from './object-key.js';
-import { createS3Client, describeBucket, timeoutMsOf, type S3Config, type S3Credentials } from './s3-client.js';
+import {
+  createS3Client,
+  describeBucket,
+  timeoutMsOf,
+  type S3Config,
+  type S3Credentials,
+} from './s3-client.js';
 import { s3Error, type S3ErrorContext } from './s3-errors.js';
 import { streamUpload } from './s3-upload.js';
 import { verifyStored } from './s3-verify.js';
@@ -29,15 +35,20 @@ export interface S3StoreOptions {
 export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): BackupStore {
   assertKeyPrefix(s3.prefix);
   if (s3.kmsKeyId && s3.sse !== 'aws:kms') {
-    throw new ConfigError('backup.s3.kmsKeyId is set but backup.s3.sse is not "aws:kms": set sse to "aws:kms" or remove kmsKeyId. Nothing was changed.', [
-      'backup.s3.kmsKeyId: requires backup.s3.sse = "aws:kms"',
-    ]);
+    throw new ConfigError(
+      'backup.s3.kmsKeyId is set but backup.s3.sse is not "aws:kms": set sse to "aws:kms" or remove kmsKeyId. Nothing was changed.',
+      ['backup.s3.kmsKeyId: requires backup.s3.sse = "aws:kms"'],
+    );
   }
   const client: S3Client = createS3Client(s3, options.credentials);
-  const secrets = options.credentials ? [options.credentials.secretAccessKey, options.credentials.accessKeyId] : [];
+  const secrets = options.credentials
+    ? [options.credentials.secretAccessKey, options.credentials.accessKeyId]
+    : [];
   const context: S3ErrorContext = { s3, secrets };
   const timeoutMs = timeoutMsOf(s3);
-  const deadline = createWithDeadline(timeoutMs, (error, action, key, interruption) => s3Error(error, action, context, key, interruption));
+  const deadline = createWithDeadline(timeoutMs, (error, action, key, interruption) =>
+    s3Error(error, action, context, key, interruption),
+  );
   const Bucket = s3.bucket;
   const encryption = {
     ...(s3.sse ? { ServerSideEncryption: s3.sse } : {}),
@@ -55,7 +66,13 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
       const uploadClient = createS3Client(s3, options.credentials);
       let result: PutResult;
       try {
-        result = await streamUpload({ client: uploadClient, context, params: { Bucket, Key: key, ContentType, ...encryption }, body, signal: putOptions?.signal });
+        result = await streamUpload({
+          client: uploadClient,
+          context,
+          params: { Bucket, Key: key, ContentType, ...encryption },
+          body,
+          signal: putOptions?.signal,
+        });
       } finally {
         uploadClient.destroy();
       }
@@ -68,15 +85,23 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
       const data = typeof body === 'string' ? Buffer.from(body) : body;
       const ContentType = key.endsWith('.json') ? 'application/json' : 'application/octet-stream';
       await deadline('upload', key, (abortSignal) =>
-        client.send(new PutObjectCommand({ Bucket, Key: key, Body: data, ContentType, ...encryption }), { abortSignal }),
+        client.send(new PutObjectCommand({ Bucket, Key: key, Body: data, ContentType, ...encryption }), {
+          abortSignal,
+        }),
       );
       await verifyStored(client, s3, deadline, { key, size: data.length, sha256: sha256Hex(data) });
     },
 
     async get(key, getOptions): Promise<Readable> {
       assertObjectKey(key);
-      const object = await deadline('read', key, (abortSignal) => client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal }), getOptions?.signal);
-      if (!(object.Body instanceof Readable)) throw s3Error(new Error('the response has no body stream'), 'read', context, key);
+      const object = await deadline(
+        'read',
+        key,
+        (abortSignal) => client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal }),
+        getOptions?.signal,
+      );
+      if (!(object.Body instanceof Readable))
+        throw s3Error(new Error('the response has no body stream'), 'read', context, key);
       return guardDownload(
         object.Body,
         timeoutMs,
@@ -105,10 +130,17 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
       let StartAfter: string | undefined;
       for (;;) {
         const page = await deadline('list', undefined, (abortSignal) =>
-          client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, StartAfter }), { abortSignal }),
+          client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, StartAfter }), {
+            abortSignal,
+          }),
         );
         for (const object of page.Contents ?? []) {
-          if (object.Key) found.push({ key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) });
+          if (object.Key)
+            found.push({
+              key: object.Key,
+              size: object.Size ?? 0,
+              lastModified: object.LastModified ?? new Date(0),
+            });
         }
         if (!page.IsTruncated) return found;
         // Some S3-compatible servers truncate without a continuation token: continue after the last key.
@@ -129,13 +161,24 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
       for (let start = 0; start < keys.length; start += DELETE_BATCH) {
         const batch = keys.slice(start, start + DELETE_BATCH);
         const result = await deadline('delete', undefined, (abortSignal) =>
-          client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), { abortSignal }),
+          client.send(
+            new DeleteObjectsCommand({
+              Bucket,
+              Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+            }),
+            { abortSignal },
+          ),
         );
         const failed = result.Errors ?? [];
         if (failed.length > 0) {
-          const sample = failed.slice(0, 5).map((e) => `${e.Key ?? '?'} (${e.Code ?? 'error'})`).join(', ');
+          const sample = failed
+            .slice(0, 5)
+            .map((e) => `${e.Key ?? '?'} (${e.Code ?? 'error'})`)
+            .join(', ');
           throw s3Error(
-            Object.assign(new Error(`${failed.length} object(s) could not be deleted: ${sample}`), { name: failed[0]?.Code ?? 'DeleteFailed' }),
+            Object.assign(new Error(`${failed.length} object(s) could not be deleted: ${sample}`), {
+              name: failed[0]?.Code ?? 'DeleteFailed',
+            }),
             'delete',
             context,
           );

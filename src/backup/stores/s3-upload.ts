@@ -53,10 +53,13 @@ export async function streamUpload(request: UploadRequest): Promise<PutResult> {
     void upload.abort();
     client.destroy();
   };
-  const watchdog = setInterval(() => {
-    const idleSince = Math.max(lastProgress, feed.lastActivity());
-    if (!feed.waitingForSource() && Date.now() - idleSince > timeoutMs) stop('stalled');
-  }, Math.min(1000, Math.max(50, timeoutMs / 10)));
+  const watchdog = setInterval(
+    () => {
+      const idleSince = Math.max(lastProgress, feed.lastActivity());
+      if (!feed.waitingForSource() && Date.now() - idleSince > timeoutMs) stop('stalled');
+    },
+    Math.min(1000, Math.max(50, timeoutMs / 10)),
+  );
   const onCancel = () => stop('cancelled');
   if (signal?.aborted) onCancel();
   signal?.addEventListener('abort', onCancel, { once: true });

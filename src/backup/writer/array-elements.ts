@@ -7,7 +7,10 @@ const COMMA = 0x2c;
  * view on the chunk, so the rows' bytes are never copied. JSON text never holds a raw newline, so
  * counting newlines counts rows; each chunk's count goes to `onRows`.
  */
-export async function* arrayElements(lines: AsyncIterable<Buffer>, onRows: (rows: number) => void): AsyncGenerator<Buffer> {
+export async function* arrayElements(
+  lines: AsyncIterable<Buffer>,
+  onRows: (rows: number) => void,
+): AsyncGenerator<Buffer> {
   let first = true;
   let partial = false;
   for await (const chunk of lines) {

@@ -15,7 +15,11 @@ export interface DocumentOptions {
  * The uncompressed backup document, in chunks: the metadata entry first, then each table's rows
  * as the snapshot streams them. Only the chunk in flight is held in memory.
  */
-export async function* backupDocument(snapshot: Snapshot, metadata: BackupMetadata, options: DocumentOptions): AsyncGenerator<Buffer> {
+export async function* backupDocument(
+  snapshot: Snapshot,
+  metadata: BackupMetadata,
+  options: DocumentOptions,
+): AsyncGenerator<Buffer> {
   yield Buffer.from(`{${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
   for (const table of snapshot.tables) {
     yield Buffer.from(`,\n${JSON.stringify(table.name)}:[\n`);
@@ -44,5 +48,7 @@ function readError(table: string, error: unknown, signal: AbortSignal | undefine
     : /permission denied/i.test(message)
       ? ' The database user needs SELECT on every table (and sequence) in the schema, or narrow backup.include / backup.exclude.'
       : '';
-  return new OperationError('BACKUP_FAILED', `could not read table "${table}": ${message}.${hint}`, { cause: error });
+  return new OperationError('BACKUP_FAILED', `could not read table "${table}": ${message}.${hint}`, {
+    cause: error,
+  });
 }

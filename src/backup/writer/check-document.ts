@@ -54,7 +54,10 @@ export class DocumentChecker {
         state.assembler.consume(token);
         if (state.assembler.done) {
           this.#metadata = parseMetadata(state.assembler.current);
-          this.#remaining = this.#metadata.tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => c.name) }));
+          this.#remaining = this.#metadata.tables.map((t) => ({
+            name: t.name,
+            columns: t.columns.map((c) => c.name),
+          }));
           this.#state = { at: 'top' };
         }
         break;
@@ -68,7 +71,10 @@ export class DocumentChecker {
           this.#state = { at: 'top' };
           break;
         }
-        if (token.name !== 'startObject') throw new DocumentProblem(`row ${state.table.rows + 1} of table "${state.table.name}" is not an object`);
+        if (token.name !== 'startObject')
+          throw new DocumentProblem(
+            `row ${state.table.rows + 1} of table "${state.table.name}" is not an object`,
+          );
         this.#state = { at: 'row', table: state.table, seen: new Set(), column: null };
         break;
       case 'row':
@@ -89,13 +95,19 @@ export class DocumentChecker {
     if (token.name === 'endObject') {
       expect(this.#metadata !== null, `the document has no "${METADATA_KEY}" metadata entry`);
       const missing = this.#remaining[0];
-      expect(missing === undefined, `table "${missing?.name}" is listed in the metadata but missing from the document`);
+      expect(
+        missing === undefined,
+        `table "${missing?.name}" is listed in the metadata but missing from the document`,
+      );
       this.#state = { at: 'end' };
       return;
     }
     expect(token.name === 'keyValue', 'unexpected token at the top level');
     if (this.#metadata === null) {
-      expect(token.value === METADATA_KEY, `the first entry is "${printable(token.value)}", not the "${METADATA_KEY}" metadata`);
+      expect(
+        token.value === METADATA_KEY,
+        `the first entry is "${printable(token.value)}", not the "${METADATA_KEY}" metadata`,
+      );
       this.#state = { at: 'metadata', assembler: new Assembler() };
       return;
     }
@@ -120,14 +132,20 @@ function rowToken(state: Extract<State, { at: 'row' }>, token: Token): State {
     }
     if (token.name !== 'keyValue') throw new DocumentProblem(`${where()} is malformed`);
     const column = token.value;
-    if (!table.columns.has(column)) throw new DocumentProblem(`${where()} has column "${printable(column)}", which the metadata does not list`);
-    if (state.seen.has(column)) throw new DocumentProblem(`${where()} has column "${printable(column)}" twice`);
+    if (!table.columns.has(column))
+      throw new DocumentProblem(
+        `${where()} has column "${printable(column)}", which the metadata does not list`,
+      );
+    if (state.seen.has(column))
+      throw new DocumentProblem(`${where()} has column "${printable(column)}" twice`);
     state.seen.add(column);
     state.column = column;
     return state;
   }
   if (token.name !== 'stringValue' && token.name !== 'nullValue') {
-    throw new DocumentProblem(`${where()}, column "${printable(state.column)}": expected a string (PostgreSQL text form) or null, found ${describe(token)}`);
+    throw new DocumentProblem(
+      `${where()}, column "${printable(state.column)}": expected a string (PostgreSQL text form) or null, found ${describe(token)}`,
+    );
   }
   state.column = null;
   return state;
@@ -144,7 +162,9 @@ function parseMetadata(value: unknown): BackupMetadata {
   const parsed = metadataSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DocumentProblem(`the metadata entry is invalid: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown problem'}`);
+    throw new DocumentProblem(
+      `the metadata entry is invalid: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown problem'}`,
+    );
   }
   const names = parsed.data.tables.map((t) => t.name);
   expect(new Set(names).size === names.length, 'the metadata lists a table twice');

@@ -20,7 +20,12 @@ export function buildMetadata(input: MetadataInput): BackupMetadata {
     schema: input.schema,
     tables: input.snapshot.tables.map((table) => ({
       name: table.name,
-      columns: table.columns.map(({ name, type, not_null, has_default }) => ({ name, type, not_null, has_default })),
+      columns: table.columns.map(({ name, type, not_null, has_default }) => ({
+        name,
+        type,
+        not_null,
+        has_default,
+      })),
     })),
     sequences: [...input.snapshot.sequences],
   };
@@ -31,7 +36,9 @@ export function buildMetadata(input: MetadataInput): BackupMetadata {
 /** The package version (dist/src/backup/writer/ → package.json). */
 export function toolVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
     return typeof pkg.version === 'string' ? pkg.version : 'unknown';
   } catch {
     return 'unknown';

@@ -27,7 +27,10 @@ export interface UploadOutcome {
  * database is read only as fast as the store accepts bytes. Whichever side fails first is the
  * reported cause; the other side is stopped, so nothing waits forever on a dead peer.
  */
-export async function uploadDocument(document: AsyncIterable<Buffer>, options: UploadOptions): Promise<UploadOutcome> {
+export async function uploadDocument(
+  document: AsyncIterable<Buffer>,
+  options: UploadOptions,
+): Promise<UploadOutcome> {
   const plain = createDigestTap();
   const packed = createDigestTap(options.onBytes);
   const body = new PassThrough();
@@ -43,8 +46,17 @@ export async function uploadDocument(document: AsyncIterable<Buffer>, options: U
   };
   try {
     const source = Readable.from(document, { objectMode: false, highWaterMark: 64 * 1024 });
-    const producing = pipeline(source, plain.stream, createGzip({ level: options.level }), packed.stream, body, { signal: controller.signal }).catch(failed);
-    const storing = options.store.put(options.key, body, { contentType: 'application/gzip', signal: controller.signal }).catch(failed);
+    const producing = pipeline(
+      source,
+      plain.stream,
+      createGzip({ level: options.level }),
+      packed.stream,
+      body,
+      { signal: controller.signal },
+    ).catch(failed);
+    const storing = options.store
+      .put(options.key, body, { contentType: 'application/gzip', signal: controller.signal })
+      .catch(failed);
     const [settledProducing, settledStoring] = await Promise.allSettled([producing, storing]);
     if (firstFailure) throw firstFailure.error;
     if (settledProducing.status === 'rejected') throw settledProducing.reason;

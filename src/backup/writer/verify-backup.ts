@@ -27,7 +27,11 @@ export interface VerifyReport {
  * stops as soon as it passes the manifest's uncompressed size (a gzip bomb costs nothing).
  * Throws BACKUP_INVALID with a one-line reason.
  */
-export async function verifyBackup(store: BackupStore, item: CatalogItem, options: { signal?: AbortSignal } = {}): Promise<VerifyReport> {
+export async function verifyBackup(
+  store: BackupStore,
+  item: CatalogItem,
+  options: { signal?: AbortSignal } = {},
+): Promise<VerifyReport> {
   const { manifest } = item;
   const fail = (reason: string): OperationError =>
     new OperationError(
@@ -42,25 +46,41 @@ export async function verifyBackup(store: BackupStore, item: CatalogItem, option
   } catch (error) {
     if (options.signal?.aborted) throw new CancelledError('Verification cancelled. Nothing was changed.');
     if (error instanceof SeedError) throw error;
-    throw new OperationError('STORE_UNAVAILABLE', `Could not download backup ${item.key} from ${store.description}: ${(error as Error).message}. Nothing was changed. Check the store and retry.`, { cause: error });
+    throw new OperationError(
+      'STORE_UNAVAILABLE',
+      `Could not download backup ${item.key} from ${store.description}: ${(error as Error).message}. Nothing was changed. Check the store and retry.`,
+      { cause: error },
+    );
   }
   if (read.oversized) throw fail(`the object is larger than the ${manifest.size} bytes its manifest records`);
-  if (read.size !== manifest.size) throw fail(`the object holds ${read.size} bytes but its manifest records ${manifest.size} (truncated or replaced)`);
-  if (read.sha256 !== manifest.sha256) throw fail(`its SHA-256 is ${read.sha256} but the manifest records ${manifest.sha256} (the object is corrupted or was replaced)`);
+  if (read.size !== manifest.size)
+    throw fail(
+      `the object holds ${read.size} bytes but its manifest records ${manifest.size} (truncated or replaced)`,
+    );
+  if (read.sha256 !== manifest.sha256)
+    throw fail(
+      `its SHA-256 is ${read.sha256} but the manifest records ${manifest.sha256} (the object is corrupted or was replaced)`,
+    );
   if (read.problem) throw fail(read.problem);
   const document = read.document as CheckedDocument;
   if (read.uncompressed !== manifest.uncompressed_size) {
-    throw fail(`it decompresses to ${read.uncompressed} bytes but the manifest records ${manifest.uncompressed_size}`);
+    throw fail(
+      `it decompresses to ${read.uncompressed} bytes but the manifest records ${manifest.uncompressed_size}`,
+    );
   }
   if (document.metadata.execution_id !== manifest.execution_id) {
-    throw fail(`its metadata names execution ${document.metadata.execution_id} but the manifest names ${manifest.execution_id}`);
+    throw fail(
+      `its metadata names execution ${document.metadata.execution_id} but the manifest names ${manifest.execution_id}`,
+    );
   }
   const counted = Object.keys(document.tables);
   for (const table of new Set([...counted, ...Object.keys(manifest.tables)])) {
     const found = document.tables[table];
     const expected = manifest.tables[table];
-    if (found === undefined || expected === undefined) throw fail(`table "${table}" is in the ${found === undefined ? 'manifest' : 'document'} only`);
-    if (found !== expected) throw fail(`table "${table}" holds ${found} rows but the manifest records ${expected}`);
+    if (found === undefined || expected === undefined)
+      throw fail(`table "${table}" is in the ${found === undefined ? 'manifest' : 'document'} only`);
+    if (found !== expected)
+      throw fail(`table "${table}" holds ${found} rows but the manifest records ${expected}`);
   }
   return {
     key: item.key,
@@ -89,7 +109,11 @@ interface ReadOutcome {
  * format check). When decoding fails the download still runs to its end, so a corrupted object
  * is reported as a checksum mismatch (the cause) rather than whatever the decoder tripped on.
  */
-async function readAndCheck(raw: Readable, expectedSize: number, uncompressedLimit: number): Promise<ReadOutcome> {
+async function readAndCheck(
+  raw: Readable,
+  expectedSize: number,
+  uncompressedLimit: number,
+): Promise<ReadOutcome> {
   const hash = createHash('sha256');
   let size = 0;
   let uncompressed = 0;
@@ -103,16 +127,18 @@ async function readAndCheck(raw: Readable, expectedSize: number, uncompressedLim
   });
   let document: CheckedDocument | null = null;
   const checker = new DocumentChecker();
-  const decoding = pipeline(feed, createGunzip(), limit, tokenizingSink(checker)).then(
-    () => {
-      document = checker.finish();
-      return null;
-    },
-    (error: unknown) => {
-      feed.destroy();
-      return decodeProblem(error);
-    },
-  ).catch((error: unknown) => decodeProblem(error));
+  const decoding = pipeline(feed, createGunzip(), limit, tokenizingSink(checker))
+    .then(
+      () => {
+        document = checker.finish();
+        return null;
+      },
+      (error: unknown) => {
+        feed.destroy();
+        return decodeProblem(error);
+      },
+    )
+    .catch((error: unknown) => decodeProblem(error));
   let problem: string | null = null;
   void decoding.then((p) => (problem ??= p));
   let oversized = false;
@@ -136,7 +162,14 @@ async function readAndCheck(raw: Readable, expectedSize: number, uncompressedLim
     else feed.end();
   }
   problem = await decoding;
-  return { size, sha256: hash.digest('hex'), oversized, uncompressed, document, problem: oversized ? null : problem };
+  return {
+    size,
+    sha256: hash.digest('hex'),
+    oversized,
+    uncompressed,
+    document,
+    problem: oversized ? null : problem,
+  };
 }
 
 /** stream-chain's "no value" marker, which also tells the tokenizer the input has ended. */
@@ -186,7 +219,10 @@ function decodeProblem(error: unknown): string {
   if (error instanceof LimitExceeded) return error.message;
   const message = ((error as Error)?.message ?? String(error)).split('\n')[0] ?? '';
   const code = (error as NodeJS.ErrnoException)?.code ?? '';
-  if (code.startsWith('Z_') || /unexpected end of file|incorrect header|invalid (block|stored|distance|code)/i.test(message)) {
+  if (
+    code.startsWith('Z_') ||
+    /unexpected end of file|incorrect header|invalid (block|stored|distance|code)/i.test(message)
+  ) {
     return `it is not a valid gzip stream (${message})`;
   }
   if (error instanceof DocumentProblem) return message;

@@ -4,7 +4,15 @@ import { table } from '../format.js';
 import { UsageError } from '../../errors.js';
 import { usingDatabase } from '../../db/open-database.js';
 import { openStore } from '../../backup/stores/open-store.js';
-import { deletePruneTargets, findLatestBackup, listBackups, planPrune, resolveBackup, takeInventory, type PruneTarget } from '../../backup/catalog.js';
+import {
+  deletePruneTargets,
+  findLatestBackup,
+  listBackups,
+  planPrune,
+  resolveBackup,
+  takeInventory,
+  type PruneTarget,
+} from '../../backup/catalog.js';
 import { verifyBackup } from '../../backup/writer/verify-backup.js';
 import { formatBytes } from '../../backup/before-seeding.js';
 import { withExecution } from '../../tracking/with-execution.js';
@@ -15,10 +23,23 @@ export async function backupsListCommand(ctx: CommandContext, flags: { limit: nu
   const { config } = loadCommandConfig(ctx);
   const { store } = await openStore(config, null);
   const page = await listBackups(store, { limit: flags.limit });
-  const items = page.items.map(({ key, created_at, size, execution_id, taken_by }) => ({ key, created_at, size, execution_id, taken_by }));
+  const items = page.items.map(({ key, created_at, size, execution_id, taken_by }) => ({
+    key,
+    created_at,
+    size,
+    execution_id,
+    taken_by,
+  }));
   ctx.out.result({ items, total: page.total }, () => {
-    if (items.length === 0) return `No complete backups in ${store.description}. Take one with: foodfleet-seed backup`;
-    const rows = items.map((b) => [b.key, b.created_at, formatBytes(b.size), b.execution_id ?? '', b.taken_by]);
+    if (items.length === 0)
+      return `No complete backups in ${store.description}. Take one with: foodfleet-seed backup`;
+    const rows = items.map((b) => [
+      b.key,
+      b.created_at,
+      formatBytes(b.size),
+      b.execution_id ?? '',
+      b.taken_by,
+    ]);
     return `${table(['Key', 'Created', 'Size', 'Execution', 'Taken by'], rows)}\nShowing ${items.length} of ${page.total} in ${store.description}.`;
   });
 }
@@ -45,7 +66,9 @@ export interface PruneFlags {
 /** `backups prune --keep N / --older-than 30d [--yes]`: lists what would go; deletes only with --yes. */
 export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags): Promise<void> {
   if (flags.keep === undefined && flags.olderThan === undefined) {
-    throw new UsageError('backups prune needs --keep N and/or --older-than AGE (e.g. 30d). Nothing was deleted.');
+    throw new UsageError(
+      'backups prune needs --keep N and/or --older-than AGE (e.g. 30d). Nothing was deleted.',
+    );
   }
   const olderThanMs = flags.olderThan === undefined ? undefined : parseAge(flags.olderThan);
   const { config } = loadCommandConfig(ctx);
@@ -65,12 +88,31 @@ export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags
         const { store } = await openStore(config, database);
         const inventory = await takeInventory(store);
         const latest = await findLatestBackup(store, inventory);
-        const targets = planPrune(inventory, { keep: flags.keep, olderThanMs, now: new Date() }, new Set(latest ? [latest.key] : []));
+        const targets = planPrune(
+          inventory,
+          { keep: flags.keep, olderThanMs, now: new Date() },
+          new Set(latest ? [latest.key] : []),
+        );
         if (!dryRun) await deletePruneTargets(store, targets);
         const kept = inventory.complete.length - targets.filter((t) => t.kind === 'backup').length;
-        const value = { execution_id: id, dry_run: dryRun, store: store.description, deleted: dryRun ? [] : targets, would_delete: dryRun ? targets : [], kept };
+        const value = {
+          execution_id: id,
+          dry_run: dryRun,
+          store: store.description,
+          deleted: dryRun ? [] : targets,
+          would_delete: dryRun ? targets : [],
+          kept,
+        };
         const keys = (list: readonly PruneTarget[]) => list.map((t) => t.key);
-        return { value, results: { dry_run: dryRun, deleted: keys(value.deleted), would_delete: keys(value.would_delete), kept } };
+        return {
+          value,
+          results: {
+            dry_run: dryRun,
+            deleted: keys(value.deleted),
+            would_delete: keys(value.would_delete),
+            kept,
+          },
+        };
       },
     ),
   );
@@ -84,7 +126,9 @@ function pruneSummary(targets: readonly PruneTarget[], dryRun: boolean, kept: nu
   const rows = targets.map((t) => [t.key, t.created_at ?? '', formatBytes(t.size), t.reason]);
   const objects = plural(targets.length, 'object');
   const head = dryRun ? `Would delete ${objects} from ${store}:` : `Deleted ${objects} from ${store}:`;
-  const tail = dryRun ? `Nothing was deleted. Re-run with --yes to delete them (${backups} stay).` : `${backups} kept.`;
+  const tail = dryRun
+    ? `Nothing was deleted. Re-run with --yes to delete them (${backups} stay).`
+    : `${backups} kept.`;
   return [head, table(['Key', 'Created', 'Size', 'Reason'], rows), tail].join('\n');
 }
 
@@ -95,7 +139,10 @@ function plural(n: number, noun: string): string {
 /** `30d`, `12h`, `2w` → milliseconds. */
 export function parseAge(text: string): number {
   const match = /^(\d+)\s*([hdw])$/i.exec(text.trim());
-  if (!match) throw new UsageError(`--older-than must be a number of hours, days or weeks, e.g. 12h, 30d or 2w (got "${text}"). Nothing was deleted.`);
+  if (!match)
+    throw new UsageError(
+      `--older-than must be a number of hours, days or weeks, e.g. 12h, 30d or 2w (got "${text}"). Nothing was deleted.`,
+    );
   const hours = { h: 1, d: 24, w: 24 * 7 }[(match[2] as string).toLowerCase() as 'h' | 'd' | 'w'];
   return Number(match[1]) * hours * 60 * 60 * 1000;
 }

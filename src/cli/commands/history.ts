@@ -6,7 +6,10 @@ import { usingDatabase } from '../../db/open-database.js';
 import { migrateTracking } from '../../migrations/migrate.js';
 import { ExecutionTracker } from '../../tracking/executions.js';
 
-export async function historyCommand(ctx: CommandContext, flags: { skip: number; limit: number }): Promise<void> {
+export async function historyCommand(
+  ctx: CommandContext,
+  flags: { skip: number; limit: number },
+): Promise<void> {
   if (flags.limit < 1 || flags.limit > 500) throw new UsageError('--limit must be between 1 and 500.');
   const { config } = loadCommandConfig(ctx);
   const page = await usingDatabase(config, async (database) => {
@@ -15,8 +18,19 @@ export async function historyCommand(ctx: CommandContext, flags: { skip: number;
   });
   const document = { items: page.items, total: page.total, skip: flags.skip, limit: flags.limit };
   ctx.out.result(document, () => {
-    if (page.items.length === 0) return page.total === 0 ? 'No executions recorded yet.' : `No executions past ${flags.skip} (total ${page.total}).`;
-    const rows = page.items.map((e) => [e.id, e.command, e.status, e.started_at, e.duration_ms === null ? '' : `${e.duration_ms} ms`, e.triggered_by, e.error?.message.slice(0, 60) ?? '']);
+    if (page.items.length === 0)
+      return page.total === 0
+        ? 'No executions recorded yet.'
+        : `No executions past ${flags.skip} (total ${page.total}).`;
+    const rows = page.items.map((e) => [
+      e.id,
+      e.command,
+      e.status,
+      e.started_at,
+      e.duration_ms === null ? '' : `${e.duration_ms} ms`,
+      e.triggered_by,
+      e.error?.message.slice(0, 60) ?? '',
+    ]);
     return `${table(['ID', 'Command', 'Status', 'Started', 'Duration', 'By', 'Error'], rows)}\nShowing ${page.items.length} of ${page.total}.`;
   });
 }

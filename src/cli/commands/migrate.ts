@@ -9,7 +9,9 @@ export async function migrateCommand(ctx: CommandContext): Promise<void> {
     const release = await database.acquireRunLock(config.lockTimeout * 1000);
     if (!release) {
       const { LockedError } = await import('../../errors.js');
-      throw new LockedError(`Another run holds the lock; waited ${config.lockTimeout}s. Nothing was changed. Retry when it has finished.`);
+      throw new LockedError(
+        `Another run holds the lock; waited ${config.lockTimeout}s. Nothing was changed. Retry when it has finished.`,
+      );
     }
     try {
       return { ...(await migrateAll(database)), database: database.description };
@@ -18,6 +20,8 @@ export async function migrateCommand(ctx: CommandContext): Promise<void> {
     }
   });
   ctx.out.result({ success: true, applied: outcome.applied }, () =>
-    outcome.applied.length > 0 ? `Applied migrations on ${outcome.database}: ${outcome.applied.join(', ')}` : `Schema is up to date on ${outcome.database}; nothing to apply.`,
+    outcome.applied.length > 0
+      ? `Applied migrations on ${outcome.database}: ${outcome.applied.join(', ')}`
+      : `Schema is up to date on ${outcome.database}; nothing to apply.`,
   );
 }

@@ -42,7 +42,12 @@ export async function resetCommand(ctx: CommandContext, flags: ResetFlags): Prom
         store: opened?.store ?? null,
         config,
         seeders,
-        context: { production, environment: config.environment, superadmin: config.superadmin, signal: ctx.signal },
+        context: {
+          production,
+          environment: config.environment,
+          superadmin: config.superadmin,
+          signal: ctx.signal,
+        },
         events,
         backupEvents: (executionId) => createBackupReporter(ctx.out, executionId),
         triggeredBy: cliTrigger(),
@@ -57,11 +62,22 @@ export async function resetCommand(ctx: CommandContext, flags: ResetFlags): Prom
 }
 
 function resetSummary(result: RunResult): string {
-  const rows = Object.entries(result.results.seeders).map(([name, r]) => [name, r.status, r.created, r.updated, r.deleted, `${r.duration_ms} ms`]);
+  const rows = Object.entries(result.results.seeders).map(([name, r]) => [
+    name,
+    r.status,
+    r.created,
+    r.updated,
+    r.deleted,
+    `${r.duration_ms} ms`,
+  ]);
   const { created, updated, deleted } = result.results.total;
   rows.push(['Total', '', created, updated, deleted, '']);
   const backup = result.backup_created
     ? `Backup: ${result.backup_s3_key} — undo with: foodfleet-seed rollback ${result.execution_id}`
     : 'Backup: none taken.';
-  return [`Reset completed (execution #${result.execution_id}): tables emptied and reseeded.`, table(['Seeder', 'Status', 'Created', 'Updated', 'Deleted', 'Time'], rows), backup].join('\n');
+  return [
+    `Reset completed (execution #${result.execution_id}): tables emptied and reseeded.`,
+    table(['Seeder', 'Status', 'Created', 'Updated', 'Deleted', 'Time'], rows),
+    backup,
+  ].join('\n');
 }

@@ -9,7 +9,13 @@ import { UsageError } from '../../errors.js';
 import { usingDatabase } from '../../db/open-database.js';
 import type { CatalogItem } from '../../backup/catalog.js';
 import { createBackupReporter, formatBytes } from '../../backup/before-seeding.js';
-import { resolveRestoreTarget, restoreBackup, type RestoreDeps, type RestoreEvents, type RestoreResult } from '../../backup/restore-backup.js';
+import {
+  resolveRestoreTarget,
+  restoreBackup,
+  type RestoreDeps,
+  type RestoreEvents,
+  type RestoreResult,
+} from '../../backup/restore-backup.js';
 import { openStore } from '../../backup/stores/open-store.js';
 
 export interface RestoreFlags {
@@ -28,16 +34,28 @@ export async function restoreCommand(ctx: CommandContext, flags: RestoreFlags): 
   }
   const { config } = loadCommandConfig(ctx);
   const result = await withRestoreDeps(ctx, config, async (deps) => {
-    const item = await resolveRestoreTarget(deps.database, deps.store, { key: flags.key, executionId: flags.execution });
+    const item = await resolveRestoreTarget(deps.database, deps.store, {
+      key: flags.key,
+      executionId: flags.execution,
+    });
     await confirmOnTerminal(ctx, flags.yes, describeRestore('Restore', item, deps.database));
-    const restored = await restoreBackup(deps, { key: flags.key, executionId: flags.execution, backup: flags.backup, resolved: item });
+    const restored = await restoreBackup(deps, {
+      key: flags.key,
+      executionId: flags.execution,
+      backup: flags.backup,
+      resolved: item,
+    });
     return { ...restored, warnings: [...deps.storeWarnings, ...restored.warnings] };
   });
   ctx.out.result(result, () => restoreSummary('Restored', result));
 }
 
 /** Opens the database and the store and builds what the core needs, closing both afterwards. */
-export async function withRestoreDeps<T>(ctx: CommandContext, config: Config, fn: (deps: RestoreDeps & { storeWarnings: string[] }) => Promise<T>): Promise<T> {
+export async function withRestoreDeps<T>(
+  ctx: CommandContext,
+  config: Config,
+  fn: (deps: RestoreDeps & { storeWarnings: string[] }) => Promise<T>,
+): Promise<T> {
   return usingDatabase(config, async (database) => {
     ctx.onCancel(() => database.cancelRunning());
     const opened = await openStore(config, database);
@@ -102,7 +120,14 @@ export async function createRestoreReporter(out: Output): Promise<RestoreEvents>
       else spinner.start(text);
     },
     completed({ executionId, command, key, tables, safetyBackupKey, durationMs }) {
-      out.event('restore_completed', { execution_id: executionId, command, key, tables, safety_backup_key: safetyBackupKey, duration_ms: durationMs });
+      out.event('restore_completed', {
+        execution_id: executionId,
+        command,
+        key,
+        tables,
+        safety_backup_key: safetyBackupKey,
+        duration_ms: durationMs,
+      });
       const rows = Object.values(tables).reduce((sum, n) => sum + n, 0);
       const text = `${key}: ${Object.keys(tables).length} tables, ${rows.toLocaleString('en-US')} rows restored (${durationMs} ms)`;
       if (spinner?.isSpinning) spinner.succeed(text);

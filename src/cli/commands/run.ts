@@ -27,26 +27,48 @@ export async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<
       database,
       seeders,
       options: { only: flags.only, dryRun: Boolean(flags.dryRun) },
-      context: { production, environment: config.environment, superadmin: config.superadmin, signal: ctx.signal },
+      context: {
+        production,
+        environment: config.environment,
+        superadmin: config.superadmin,
+        signal: ctx.signal,
+      },
       events,
       lockTimeoutSeconds: config.lockTimeout,
       triggeredBy: cliTrigger(),
       source: 'cli',
       redact: (text) => ctx.out.redact(text),
       beforeSeeding: (executionId) =>
-        backupBeforeSeeding({ config, database, executionId, enabled: flags.backup !== false && !flags.dryRun, required: Boolean(flags.requireBackup), out: ctx.out, signal: ctx.signal }),
+        backupBeforeSeeding({
+          config,
+          database,
+          executionId,
+          enabled: flags.backup !== false && !flags.dryRun,
+          required: Boolean(flags.requireBackup),
+          out: ctx.out,
+          signal: ctx.signal,
+        }),
     });
   });
   ctx.out.result(result, () => summary(result));
 }
 
 function summary(result: RunResult): string {
-  const rows = Object.entries(result.results.seeders).map(([name, r]) => [name, r.status, r.created, r.updated, r.deleted, `${r.duration_ms} ms`]);
+  const rows = Object.entries(result.results.seeders).map(([name, r]) => [
+    name,
+    r.status,
+    r.created,
+    r.updated,
+    r.deleted,
+    `${r.duration_ms} ms`,
+  ]);
   const { created, updated, deleted } = result.results.total;
   rows.push(['Total', '', created, updated, deleted, '']);
   const head = result.dry_run
     ? `Dry run (execution #${result.execution_id}): nothing was written — the transaction was rolled back.`
     : `Seeding completed (execution #${result.execution_id}).`;
   const backup = result.backup_created ? `Backup: ${result.backup_s3_key}` : 'Backup: none taken.';
-  return [head, table(['Seeder', 'Status', 'Created', 'Updated', 'Deleted', 'Time'], rows), backup].join('\n');
+  return [head, table(['Seeder', 'Status', 'Created', 'Updated', 'Deleted', 'Time'], rows), backup].join(
+    '\n',
+  );
 }

@@ -17,5 +17,7 @@ export async function serveCommand(ctx: CommandContext, flags: ServeFlags): Prom
   // A server logs lines; spinners (used by the backup progress on a terminal) would garble them.
   ctx.out.interactive = false;
   const logger = outputLogger(ctx.out);
-  await usingDatabase(config, (database) => runApiServer({ config, production, database, tokenSecret, out: ctx.out, logger, stop: ctx.signal }));
+  await usingDatabase(config, (database) =>
+    runApiServer({ config, production, database, tokenSecret, out: ctx.out, logger, stop: ctx.signal }),
+  );
 }

@@ -13,7 +13,8 @@ export async function showCommand(ctx: CommandContext, id: number): Promise<void
     await migrateTracking(database);
     return new ExecutionTracker(database).get(id);
   });
-  if (!execution) throw new NotFoundError(`Execution #${id} does not exist. List executions with: foodfleet-seed history`);
+  if (!execution)
+    throw new NotFoundError(`Execution #${id} does not exist. List executions with: foodfleet-seed history`);
   ctx.out.result(execution, () => {
     const lines = [
       `Execution #${execution.id}: ${execution.command} — ${execution.status}`,
@@ -21,9 +22,17 @@ export async function showCommand(ctx: CommandContext, id: number): Promise<void
     ];
     const results = execution.results as RunResults | null;
     if (results?.seeders) {
-      lines.push(table(['Seeder', 'Status', 'Created', 'Updated', 'Deleted'], Object.entries(results.seeders).map(([n, r]) => [n, r.status, r.created, r.updated, r.deleted])));
+      lines.push(
+        table(
+          ['Seeder', 'Status', 'Created', 'Updated', 'Deleted'],
+          Object.entries(results.seeders).map(([n, r]) => [n, r.status, r.created, r.updated, r.deleted]),
+        ),
+      );
     }
-    if (execution.backup) lines.push(`Backup: ${execution.backup.status} ${execution.backup.key ?? ''}${execution.backup.error ? ` (${execution.backup.error})` : ''}`);
+    if (execution.backup)
+      lines.push(
+        `Backup: ${execution.backup.status} ${execution.backup.key ?? ''}${execution.backup.error ? ` (${execution.backup.error})` : ''}`,
+      );
     if (execution.restored_key) lines.push(`Restored: ${execution.restored_key}`);
     if (execution.error) lines.push(`Error: ${execution.error.message}`, execution.error.stack ?? '');
     return lines.join('\n');

@@ -1,8 +1,4 @@
-import {
-  TransactionAbortedError,
-  type PGlite,
-  type Transaction,
-} from '@electric-sql/pglite';
+import { TransactionAbortedError, type PGlite, type Transaction } from '@electric-sql/pglite';
 import {
   AbortedTransactionError,
   TRANSACTION_ACCESS_MODES,

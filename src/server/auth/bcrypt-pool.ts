@@ -22,7 +22,9 @@ parentPort.on('message', (task) => {
 });
 `;
 
-type Work = { op: 'compare'; password: string; hash: string } | { op: 'hash'; password: string; cost: number };
+type Work =
+  | { op: 'compare'; password: string; hash: string }
+  | { op: 'hash'; password: string; cost: number };
 
 interface Task {
   work: Work;
@@ -52,7 +54,10 @@ export function createBcryptPool(options: BcryptPoolOptions = {}): PasswordHashe
   let closed = false;
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } }), task: null };
+    const slot: Slot = {
+      worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath } }),
+      task: null,
+    };
     slot.worker.unref();
     slot.worker.on('message', (message: { value?: boolean | string; error?: string }) => {
       const task = slot.task;
@@ -87,9 +92,14 @@ export function createBcryptPool(options: BcryptPoolOptions = {}): PasswordHashe
   };
 
   const submit = <T extends boolean | string>(work: Work): Promise<T> => {
-    if (closed) return Promise.reject(new Error('The password hasher is closed (the server is shutting down).'));
+    if (closed)
+      return Promise.reject(new Error('The password hasher is closed (the server is shutting down).'));
     if (queue.length >= maxQueue) {
-      return Promise.reject(new ApiError(503, 'Too many logins in progress; nothing was done. Retry in a few seconds.', { 'Retry-After': '5' }));
+      return Promise.reject(
+        new ApiError(503, 'Too many logins in progress; nothing was done. Retry in a few seconds.', {
+          'Retry-After': '5',
+        }),
+      );
     }
     return new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as Task['resolve'], reject });

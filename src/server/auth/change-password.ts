@@ -34,11 +34,19 @@ export async function changePassword(
   }
   deps.throttle.clear(key);
   // Never lower a user's cost: uniform costs keep an unknown email's answer as slow as a real one.
-  const hash = await deps.passwords.hash(input.new_password, Math.max(deps.bcryptCost, hashCost(user.passwordHash)));
+  const hash = await deps.passwords.hash(
+    input.new_password,
+    Math.max(deps.bcryptCost, hashCost(user.passwordHash)),
+  );
   if (!(await deps.users.changePassword(user.id, principal.tokenVersion, hash))) {
-    throw unauthorized('The password was changed by another request meanwhile; nothing was changed by this one. Log in again.');
+    throw unauthorized(
+      'The password was changed by another request meanwhile; nothing was changed by this one. Log in again.',
+    );
   }
-  return { detail: 'Password changed. Every token issued before now, including this one, has stopped working: log in again with the new password.' };
+  return {
+    detail:
+      'Password changed. Every token issued before now, including this one, has stopped working: log in again with the new password.',
+  };
 }
 
 /** The cost in a `$2b$12$…` hash (0 when it is not a bcrypt hash). */

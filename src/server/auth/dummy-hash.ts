@@ -7,7 +7,11 @@ import type { UserStore } from './user-store.js';
  * as long as a wrong password. Its cost follows the hashes actually stored (the seeded super-admin
  * uses 12, `server.bcryptCost` may differ); made once per app, on first need.
  */
-export function dummyHashSource(users: UserStore, passwords: PasswordHasher, fallbackCost: number): () => Promise<string> {
+export function dummyHashSource(
+  users: UserStore,
+  passwords: PasswordHasher,
+  fallbackCost: number,
+): () => Promise<string> {
   let pending: Promise<string> | undefined;
   return () => {
     if (!pending) {

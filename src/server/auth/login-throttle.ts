@@ -34,7 +34,8 @@ export class LoginThrottle {
     let wait = 0;
     for (const key of keys) {
       const times = this.#recent(key, now);
-      if (times.length >= this.#max) wait = Math.max(wait, Math.ceil(((times[0] as number) + this.#windowMs - now) / 1000));
+      if (times.length >= this.#max)
+        wait = Math.max(wait, Math.ceil(((times[0] as number) + this.#windowMs - now) / 1000));
     }
     return wait;
   }
@@ -47,7 +48,8 @@ export class LoginThrottle {
       this.#failures.delete(key);
       this.#failures.set(key, times.slice(-this.#max));
     }
-    while (this.#failures.size > this.#maxKeys) this.#failures.delete(this.#failures.keys().next().value as string);
+    while (this.#failures.size > this.#maxKeys)
+      this.#failures.delete(this.#failures.keys().next().value as string);
   }
 
   clear(key: string): void {

@@ -29,22 +29,37 @@ const REFUSED = 'Incorrect email or password; nothing was changed.';
  * Email + password → token. An unknown email and a wrong password get the same answer in about the
  * same time; failures are throttled per email and per client address.
  */
-export async function login(deps: LoginDeps, input: { email: string; password: string }, client: string): Promise<LoginResponse> {
+export async function login(
+  deps: LoginDeps,
+  input: { email: string; password: string },
+  client: string,
+): Promise<LoginResponse> {
   const emailKey = `email:${input.email.toLowerCase()}`;
   const keys = [emailKey, `client:${client}`];
   const wait = deps.throttle.retryAfter(keys);
   if (wait > 0) throw tooManyAttempts(wait);
   const user = await deps.users.findByEmail(input.email);
-  const matches = await deps.passwords.compare(input.password, user?.passwordHash ?? (await deps.dummyHash()));
+  const matches = await deps.passwords.compare(
+    input.password,
+    user?.passwordHash ?? (await deps.dummyHash()),
+  );
   if (!user || !matches) {
     deps.throttle.recordFailure(keys);
     throw unauthorized(REFUSED, false);
   }
-  if (!user.isActive) throw unauthorized('This account is deactivated; no token was issued. Ask an administrator to reactivate it.', false);
+  if (!user.isActive)
+    throw unauthorized(
+      'This account is deactivated; no token was issued. Ask an administrator to reactivate it.',
+      false,
+    );
   deps.throttle.clear(emailKey);
   const usesDefault = input.password === DEFAULT_SUPERADMIN_PASSWORD;
   const scope = usesDefault && deps.production ? 'password_change' : 'full';
-  const { token, expiresIn } = await deps.tokens.issue({ userId: user.id, version: user.tokenVersion, scope });
+  const { token, expiresIn } = await deps.tokens.issue({
+    userId: user.id,
+    version: user.tokenVersion,
+    scope,
+  });
   const response: LoginResponse = { access_token: token, token_type: 'bearer', expires_in: expiresIn };
   if (usesDefault) response.warning = defaultPasswordWarning(deps.production);
   return response;

@@ -38,7 +38,10 @@ export class TokenService {
   async issue(claims: TokenClaims): Promise<IssuedToken> {
     const now = Math.floor(this.#options.clock.now().getTime() / 1000);
     const { lifetimeSeconds } = this.#options;
-    const token = await new SignJWT({ ver: claims.version, ...(claims.scope === 'full' ? {} : { scope: claims.scope }) })
+    const token = await new SignJWT({
+      ver: claims.version,
+      ...(claims.scope === 'full' ? {} : { scope: claims.scope }),
+    })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(String(claims.userId))
       .setIssuer(ISSUER)
@@ -61,8 +64,11 @@ export class TokenService {
         currentDate: this.#options.clock.now(),
       }));
     } catch (error) {
-      if (error instanceof errors.JWTExpired) throw unauthorized('The token has expired: log in again (POST /api/v1/auth/login).');
-      throw unauthorized('The token is invalid (malformed, wrongly signed, or issued by another server): log in again (POST /api/v1/auth/login).');
+      if (error instanceof errors.JWTExpired)
+        throw unauthorized('The token has expired: log in again (POST /api/v1/auth/login).');
+      throw unauthorized(
+        'The token is invalid (malformed, wrongly signed, or issued by another server): log in again (POST /api/v1/auth/login).',
+      );
     }
     return toClaims(payload);
   }
@@ -72,7 +78,13 @@ function toClaims(payload: Record<string, unknown>): TokenClaims {
   const userId = Number(payload.sub);
   const version = payload.ver;
   const scope = payload.scope ?? 'full';
-  if (!Number.isSafeInteger(userId) || userId < 1 || typeof version !== 'number' || !Number.isSafeInteger(version) || (scope !== 'full' && scope !== 'password_change')) {
+  if (
+    !Number.isSafeInteger(userId) ||
+    userId < 1 ||
+    typeof version !== 'number' ||
+    !Number.isSafeInteger(version) ||
+    (scope !== 'full' && scope !== 'password_change')
+  ) {
     throw unauthorized('The token is invalid (unexpected claims): log in again (POST /api/v1/auth/login).');
   }
   return { userId, version, scope };

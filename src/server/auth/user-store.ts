@@ -54,7 +54,11 @@ export class UserStore {
     const result = await this.#guard(() =>
       this.#db
         .updateTable('users')
-        .set({ password_hash: passwordHash, token_version: sql<number>`token_version + 1`, updated_at: sql<Date>`now()` })
+        .set({
+          password_hash: passwordHash,
+          token_version: sql<number>`token_version + 1`,
+          updated_at: sql<Date>`now()`,
+        })
         .where('id', '=', userId)
         .where('token_version', '=', expectedVersion)
         .executeTakeFirst(),
@@ -67,7 +71,10 @@ export class UserStore {
     const row = await this.#guard(() =>
       this.#db
         .selectFrom('users')
-        .select([sql<string>`substring(password_hash from 5 for 2)`.as('cost'), (eb) => eb.fn.countAll<string>().as('n')])
+        .select([
+          sql<string>`substring(password_hash from 5 for 2)`.as('cost'),
+          (eb) => eb.fn.countAll<string>().as('n'),
+        ])
         .where('password_hash', 'like', '$2_$__$%')
         .groupBy(sql`1`)
         .orderBy(sql`2`, 'desc')
@@ -91,7 +98,8 @@ export class UserStore {
     try {
       return await query();
     } catch (error) {
-      if ((await this.tablesExist().catch(() => true)) === false) throw notMigrated(this.#database.schema, error);
+      if ((await this.tablesExist().catch(() => true)) === false)
+        throw notMigrated(this.#database.schema, error);
       throw error;
     }
   }
@@ -99,7 +107,13 @@ export class UserStore {
   #select() {
     return this.#db
       .selectFrom('users')
-      .select(['id', 'email', 'password_hash as passwordHash', 'is_active as isActive', 'token_version as tokenVersion']);
+      .select([
+        'id',
+        'email',
+        'password_hash as passwordHash',
+        'is_active as isActive',
+        'token_version as tokenVersion',
+      ]);
   }
 }
 

@@ -5,7 +5,14 @@ import { principalOf, type AppEnv } from '../app-env.js';
 import { authenticate, requirePermission, type AuthenticateDeps } from '../auth/authenticate.js';
 import { parseInput, readJsonBody } from '../input.js';
 import type { Operations, RestoreTarget } from '../operations.js';
-import { executeBody, executionIdParam, listQuery, resetBody, restoreBody, type RestoreBody } from '../schemas.js';
+import {
+  executeBody,
+  executionIdParam,
+  listQuery,
+  resetBody,
+  restoreBody,
+  type RestoreBody,
+} from '../schemas.js';
 
 export interface SeederRouteDeps extends AuthenticateDeps {
   operations: Operations;
@@ -20,15 +27,26 @@ export function seederRoutes(deps: SeederRouteDeps): Hono<AppEnv> {
     .use('*', authenticate(deps))
     .post('/execute', canExecute, async (c) => {
       const body = await readJsonBody(c, executeBody);
-      return c.json(await operations.execute({ userId: principalOf(c).userId }, { createBackup: body.create_backup }));
+      return c.json(
+        await operations.execute({ userId: principalOf(c).userId }, { createBackup: body.create_backup }),
+      );
     })
     .post('/reset', canExecute, async (c) => {
       const body = await readJsonBody(c, resetBody);
-      return c.json(await operations.reset({ userId: principalOf(c).userId }, { createBackup: body.create_backup, cascade: body.cascade }));
+      return c.json(
+        await operations.reset(
+          { userId: principalOf(c).userId },
+          { createBackup: body.create_backup, cascade: body.cascade },
+        ),
+      );
     })
     .post('/restore', canExecute, async (c) => {
       const body = await readJsonBody(c, restoreBody);
-      return c.json(await operations.restore({ userId: principalOf(c).userId }, restoreTarget(body), { createBackup: body.create_backup }));
+      return c.json(
+        await operations.restore({ userId: principalOf(c).userId }, restoreTarget(body), {
+          createBackup: body.create_backup,
+        }),
+      );
     })
     .get('/', canRead, async (c) => {
       const { skip, limit } = parseInput(listQuery, c.req.query(), 'query');
@@ -38,7 +56,10 @@ export function seederRoutes(deps: SeederRouteDeps): Hono<AppEnv> {
     .get('/:id', canRead, async (c) => {
       const { id } = parseInput(executionIdParam, c.req.param(), 'path');
       const execution = await operations.get(id);
-      if (!execution) throw new NotFoundError(`Execution #${id} does not exist. GET /api/v1/seeders/ lists the recorded ones.`);
+      if (!execution)
+        throw new NotFoundError(
+          `Execution #${id} does not exist. GET /api/v1/seeders/ lists the recorded ones.`,
+        );
       return c.json(withoutStack(execution));
     });
 }
@@ -50,5 +71,7 @@ function restoreTarget(body: RestoreBody): RestoreTarget {
 
 /** Stack traces stay in the database and the CLI (`show`): the API never sends one. */
 function withoutStack(execution: ExecutionDocument): ExecutionDocument {
-  return execution.error ? { ...execution, error: { message: execution.error.message, stack: null } } : execution;
+  return execution.error
+    ? { ...execution, error: { message: execution.error.message, stack: null } }
+    : execution;
 }
