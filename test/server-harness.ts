@@ -11,7 +11,7 @@ import { createBcryptPool } from '../src/server/auth/bcrypt-pool.js';
 import type { PasswordHasher } from '../src/server/auth/password-hasher.js';
 import type { Clock } from '../src/server/clock.js';
 import { createOperations, type Operations } from '../src/server/operations.js';
-import { outputLogger } from '../src/server/output-logger.js';
+import { outputLogger } from '../src/cli/output-logger.js';
 import { startServer, type RunningServer } from '../src/server/start-server.js';
 import { runCli, startCli, tempDir, type CliProcess, type FreshDatabase } from './support/index.js';
 
@@ -84,7 +84,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     config,
     production: Boolean(options.production),
     database,
-    out,
+    redact: (text) => out.redact(text),
     logger,
     signal: runs.signal,
   });

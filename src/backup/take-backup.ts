@@ -2,13 +2,10 @@ import type { Config } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { CancelledError, OperationError, SeedError } from '../errors.js';
 import { TOOL_TABLES } from '../migrations/migrate.js';
-import type { ExecutionTracker } from '../tracking/executions.js';
-import { withExecution } from '../tracking/with-execution.js';
 import { FORMAT_VERSION, type BackupManifest } from './format.js';
 import { backupKey, manifestKeyOf } from './keys.js';
 import { withSnapshot } from './snapshot/with-snapshot.js';
 import type { BackupStore } from './store.js';
-import { openStore } from './stores/open-store.js';
 import { backupDocument } from './writer/backup-document.js';
 import { buildMetadata } from './writer/metadata.js';
 import { uploadDocument, type UploadOutcome } from './writer/upload-document.js';
@@ -140,113 +137,6 @@ async function writeManifest(
   };
   await store.putSmall(manifestKeyOf(backup.key), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
-}
-
-/**
- * {@link takeBackup}, recorded on the execution: key, size, sha256 and row counts when it
- * succeeds, status `failed` and the reason when it does not (then rethrows).
- */
-export async function takeAndRecordBackup(
-  request: TakeBackupRequest & { tracker: ExecutionTracker },
-): Promise<BackupResult> {
-  let result: BackupResult;
-  try {
-    result = await takeBackup(request);
-  } catch (error) {
-    await request.tracker
-      .recordBackup(request.executionId, { key: null, status: 'failed', error: (error as Error).message })
-      .catch(() => undefined);
-    throw error;
-  }
-  await request.tracker.recordBackup(request.executionId, {
-    key: result.key,
-    size: result.size,
-    sha256: result.sha256,
-    status: 'completed',
-    tables: result.tables,
-  });
-  return result;
-}
-
-export interface BackupExecutionRequest {
-  database: Database;
-  config: Config;
-  triggeredBy: string;
-  source: 'cli' | 'api';
-  userId?: number | null;
-  signal?: AbortSignal | undefined;
-  /** Progress for the execution, once its id is known. */
-  events?: (executionId: number) => BackupEvents | Promise<BackupEvents>;
-  /** Store-choice warnings (e.g. a local folder for a server database). */
-  warn?: (message: string) => void;
-  /** Masks secrets in what the execution record stores. */
-  redact?: (text: string) => string;
-}
-
-/** What `backup --json` prints (and the API returns). */
-export interface BackupExecutionResult {
-  execution_id: number;
-  key: string;
-  size: number;
-  sha256: string;
-  uncompressed_size: number;
-  tables: Record<string, number>;
-  warnings: string[];
-}
-
-/**
- * An on-demand backup as its own execution (command `backup`): recorded, under the run lock so it
- * never interleaves with a run, creating only the tool's tracking table.
- */
-export async function backupAsExecution(request: BackupExecutionRequest): Promise<BackupExecutionResult> {
-  const { database, config } = request;
-  return withExecution(
-    database,
-    {
-      command: 'backup',
-      triggeredBy: request.triggeredBy,
-      source: request.source,
-      userId: request.userId,
-      options: {},
-      lockTimeoutSeconds: config.lockTimeout,
-      redact: request.redact,
-      signal: request.signal,
-    },
-    async ({ id, tracker }) => {
-      const events = await request.events?.(id);
-      const opened = await openStore(config, database);
-      for (const warning of opened.warnings) request.warn?.(warning);
-      const result = await takeAndRecordBackup({
-        database,
-        store: opened.store,
-        executionId: id,
-        takenBy: 'backup',
-        config,
-        signal: request.signal,
-        events,
-        tracker,
-      });
-      const value: BackupExecutionResult = {
-        execution_id: id,
-        key: result.key,
-        size: result.size,
-        sha256: result.sha256,
-        uncompressed_size: result.uncompressed_size,
-        tables: result.tables,
-        warnings: opened.warnings,
-      };
-      return {
-        value,
-        results: {
-          key: result.key,
-          size: result.size,
-          sha256: result.sha256,
-          tables: result.tables,
-          warnings: opened.warnings,
-        },
-      };
-    },
-  );
 }
 
 function scopeOf(request: TakeBackupRequest) {

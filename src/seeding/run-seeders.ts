@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, OpenTransaction } from '../db/database.js';
 import { CancelledError, SeedError, SeederFailedError } from '../errors.js';
 import { migrateAll } from '../migrations/migrate.js';
+import type { ExecutionOrigin } from '../tracking/executions.js';
 import { withExecution } from '../tracking/with-execution.js';
 import type { Seeder, SeederContext } from './seeder.js';
 import { orderSeeders, selectSeeders } from './order.js';
@@ -27,9 +28,7 @@ export interface RunRequest {
   context: Omit<SeederContext, 'warn' | 'schema'>;
   events: RunEvents;
   lockTimeoutSeconds: number;
-  triggeredBy: string;
-  source: 'cli' | 'api';
-  userId?: number | null;
+  origin: ExecutionOrigin;
   /** `run` vs `reset`. */
   command?: string;
   /** Runs under the lock after migrations, before the transaction (the backup). */
@@ -61,9 +60,7 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
     database,
     {
       command: request.command ?? 'run',
-      triggeredBy: request.triggeredBy,
-      source: request.source,
-      userId: request.userId,
+      ...request.origin,
       options: { only: request.options.only ?? null, dry_run: request.options.dryRun },
       lockTimeoutSeconds: request.lockTimeoutSeconds,
       redact: request.redact,

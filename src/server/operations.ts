@@ -1,17 +1,14 @@
 import type { Config } from '../config/schema.js';
-import type { Output } from '../cli/output.js';
 import type { Database } from '../db/database.js';
 import { migrateTracking } from '../migrations/migrate.js';
-import { allSeeders } from '../seeding/all-seeders.js';
-import { runSeeders, type RunResult } from '../seeding/run-seeders.js';
+import { type OperationDeps, operationDeps } from '../operations/deps.js';
+import { resetOperation } from '../operations/reset.js';
+import { type RestoreResult, type RestoreTarget, restoreOperation } from '../operations/restore.js';
+import { type RunResult, runOperation } from '../operations/run.js';
 import type { ExecutionDocument } from '../tracking/execution-document.js';
 import { ExecutionTracker } from '../tracking/executions.js';
-import { backupBeforeSeeding } from '../backup/before-seeding.js';
-import { resetDatabase } from '../backup/reset-database.js';
-import { restoreBackup, type RestoreResult, type RestoreTarget } from '../backup/restore-backup.js';
-import { openStore } from '../backup/stores/open-store.js';
+import { logEvents } from './log-events.js';
 import type { ServerLogger } from './logger.js';
-import { loggedBackupEvents, loggedRestoreEvents, loggedRunEvents } from './logged-events.js';
 
 /** The authenticated user an operation runs for: recorded on the execution. */
 export interface Actor {
@@ -34,14 +31,14 @@ export interface OperationsDeps {
   config: Config;
   production: boolean;
   database: Database;
-  /** The CLI Output the backup module reports through. */
-  out: Output;
+  /** Masks secrets in what the ledger records. */
+  redact: (text: string) => string;
   logger: ServerLogger;
   /** Aborted when shutdown's grace period runs out: the open transaction is rolled back. */
   signal: AbortSignal;
 }
 
-/** The real operations: the same core functions the CLI commands call, with source `api`. */
+/** The real operations: the same functions the CLI commands call, with source `api`. */
 export function createOperations(deps: OperationsDeps): Operations {
   const { config, database } = deps;
   const tracker = new ExecutionTracker(database);
@@ -52,80 +49,26 @@ export function createOperations(deps: OperationsDeps): Operations {
       tracking = undefined;
       throw error;
     }));
-  const redact = (text: string) => deps.out.redact(text);
-  const seederContext = () => ({
-    production: deps.production,
-    environment: config.environment,
-    superadmin: config.superadmin,
-    signal: deps.signal,
-  });
-  const trigger = (actor: Actor) => ({
-    triggeredBy: `api:user:${actor.userId}`,
-    source: 'api' as const,
-    userId: actor.userId,
-  });
+  const events = logEvents(deps.logger);
+  const forActor = (actor: Actor): OperationDeps =>
+    operationDeps({
+      database,
+      config,
+      signal: deps.signal,
+      events,
+      origin: { triggeredBy: `api:user:${actor.userId}`, source: 'api', userId: actor.userId },
+      lockTimeoutSeconds: config.server.lockTimeout,
+      production: deps.production,
+      redact: deps.redact,
+    });
 
   return {
-    async execute(actor, { createBackup }) {
-      return runSeeders({
-        database,
-        seeders: await allSeeders(config.seeders.dir),
-        options: { dryRun: false },
-        context: seederContext(),
-        events: loggedRunEvents(deps.logger),
-        lockTimeoutSeconds: config.server.lockTimeout,
-        ...trigger(actor),
-        redact,
-        beforeSeeding: (executionId) =>
-          backupBeforeSeeding({
-            config,
-            database,
-            executionId,
-            enabled: createBackup,
-            required: false,
-            out: deps.out,
-            signal: deps.signal,
-          }),
-      });
-    },
-    async reset(actor, { createBackup, cascade }) {
-      const opened = createBackup && config.backup.enabled ? await openStore(config, database) : null;
-      for (const warning of opened?.warnings ?? []) deps.logger.warn('warning', warning);
-      const result = await resetDatabase(
-        {
-          database,
-          store: opened?.store ?? null,
-          config,
-          seeders: await allSeeders(config.seeders.dir),
-          context: seederContext(),
-          events: loggedRunEvents(deps.logger),
-          backupEvents: loggedBackupEvents(deps.logger),
-          lockTimeoutSeconds: config.server.lockTimeout,
-          ...trigger(actor),
-          redact,
-        },
-        { backup: createBackup, cascade },
-      );
-      return { ...result, warnings: [...(opened?.warnings ?? []), ...result.warnings] };
-    },
-    async restore(actor, target, { createBackup }) {
-      const { store, warnings } = await openStore(config, database);
-      for (const warning of warnings) deps.logger.warn('warning', warning);
-      const result = await restoreBackup(
-        {
-          database,
-          store,
-          config,
-          signal: deps.signal,
-          events: loggedRestoreEvents(deps.logger),
-          backupEvents: loggedBackupEvents(deps.logger),
-          lockTimeoutSeconds: config.server.lockTimeout,
-          ...trigger(actor),
-        },
-        { ...target, backup: createBackup },
-      );
-      return { ...result, warnings: [...warnings, ...result.warnings] };
-    },
+    execute: (actor, { createBackup }) =>
+      runOperation(forActor(actor), { dryRun: false, backup: createBackup, requireBackup: false }),
+    reset: (actor, { createBackup, cascade }) =>
+      resetOperation(forActor(actor), { backup: createBackup, cascade }),
+    restore: (actor, target, { createBackup }) =>
+      restoreOperation(forActor(actor), { target, backup: createBackup }),
     async list(skip, limit) {
       await ensureTracking();
       return tracker.list(skip, limit);

@@ -1,4 +1,3 @@
-import type { Output } from '../cli/output.js';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { createApp } from './app.js';
@@ -15,7 +14,8 @@ export interface ApiServerRequest {
   production: boolean;
   database: Database;
   tokenSecret: TokenSecret;
-  out: Output;
+  /** Masks secrets in what the ledger and the responses carry. */
+  redact: (text: string) => string;
   logger: ServerLogger;
   /** Aborted by SIGTERM / SIGINT: stop accepting, let the request in flight finish, return. */
   stop: AbortSignal;
@@ -35,7 +35,7 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
       config,
       production: request.production,
       database,
-      out: request.out,
+      redact: request.redact,
       logger,
       signal: runs.signal,
     });
@@ -51,7 +51,7 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
         tokenLifetime: config.server.tokenLifetime,
         bcryptCost: config.server.bcryptCost,
         trustProxy: config.server.trustProxy,
-        redact: (text) => request.out.redact(text),
+        redact: request.redact,
       },
     });
     await warnAboutSetup(request, new UserStore(database));

@@ -4,11 +4,8 @@ import type { Database } from '../db/database.js';
 import { toExecutionDocument, type ExecutionDocument } from './execution-document.js';
 import { redactDeep, type Redact } from './redact-record.js';
 
-export interface NewExecution {
+export interface NewExecution extends ExecutionOrigin {
   command: string;
-  triggeredBy: string;
-  source: 'cli' | 'api';
-  userId?: number | null | undefined;
   options: Record<string, unknown>;
 }
 
@@ -145,6 +142,26 @@ export class ExecutionTracker {
     return { items: rows.map(toExecutionDocument), total: Number(count.n) };
   }
 
+  /**
+   * The newest completed execution of one of `commands` whose backup completed: what `rollback`
+   * without an id undoes.
+   */
+  async findLatestWithBackup(
+    commands: readonly string[],
+  ): Promise<{ id: number; backup_key: string } | undefined> {
+    const row = await this.#db
+      .selectFrom('seeder_executions')
+      .select(['id', 'backup_key'])
+      .where('command', 'in', [...commands])
+      .where('status', '=', 'completed')
+      .where('backup_status', '=', 'completed')
+      .where('backup_key', 'is not', null)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.backup_key ? { id: row.id, backup_key: row.backup_key } : undefined;
+  }
+
   /** The execution currently holding the run lock, for "locked" messages. */
   async findRunning(
     exceptId?: number,
@@ -159,14 +176,10 @@ export class ExecutionTracker {
   }
 }
 
-/** Who starts an execution and how it waits: shared by every operation that records one. */
+/** Who starts an execution: recorded on it. */
 export interface ExecutionOrigin {
   /** `cli:<user>@<host>` or `api:user:<id>`. */
   triggeredBy: string;
   source: 'cli' | 'api';
   userId?: number | null | undefined;
-  /** Wait this long for the run lock (default `config.lockTimeout`). */
-  lockTimeoutSeconds?: number | undefined;
-  /** Masks secrets in what the execution record stores. */
-  redact?: ((text: string) => string) | undefined;
 }

@@ -1,8 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { migrateTracking } from '../../migrations/migrate.js';
-import type { ToolDatabase } from '../../schema.js';
 import { ExecutionTracker } from '../../tracking/executions.js';
 import { findBackupOfExecution, resolveBackup, type CatalogItem } from '../catalog.js';
 import type { BackupStore } from '../store.js';
@@ -42,17 +40,8 @@ export async function resolveRollbackTarget(
   if (executionId !== undefined)
     return { item: await backupOfExecution(database, store, executionId, 'rollback'), executionId };
   await migrateTracking(database);
-  const row = await (database.kysely as Kysely<ToolDatabase>)
-    .selectFrom('seeder_executions')
-    .select(['id', 'backup_key'])
-    .where('command', 'in', ROLLBACK_COMMANDS)
-    .where('status', '=', 'completed')
-    .where('backup_status', '=', 'completed')
-    .where('backup_key', 'is not', null)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!row?.backup_key) {
+  const row = await new ExecutionTracker(database).findLatestWithBackup(ROLLBACK_COMMANDS);
+  if (!row) {
     throw new NotFoundError(
       'No completed run, reset or restore has taken a backup, so there is nothing to roll back to. Nothing was changed. ' +
         'Restore a specific backup with: foodfleet-seed restore --key <key> (list them with: foodfleet-seed backups)',

@@ -1,29 +1,16 @@
-import type { CommandContext } from '../context.js';
-import { cliTrigger, loadCommandConfig } from '../context.js';
-import { table } from '../format.js';
-import { usingDatabase } from '../../db/open-database.js';
-import { backupAsExecution } from '../../backup/take-backup.js';
-import { createBackupReporter, formatBytes } from '../../backup/before-seeding.js';
+import { backupOperation } from '../../operations/backup.js';
 import { releaseYoungGeneration } from '../../util/young-generation.js';
+import type { CommandContext } from '../context.js';
+import { loadCommandConfig } from '../context.js';
+import { formatBytes, table } from '../format.js';
+import { usingOperation } from '../using-operation.js';
 
 /** `backup`: an on-demand backup, recorded as an execution. Creates only the tracking table. */
 export async function backupCommand(ctx: CommandContext): Promise<void> {
-  const { config } = loadCommandConfig(ctx);
+  const loaded = loadCommandConfig(ctx);
   // The embedded engine hands rows over as JS objects: held, its backup ran 10 % slower for no memory gain (measured).
-  if (!config.database.url) releaseYoungGeneration();
-  const result = await usingDatabase(config, async (database) => {
-    ctx.onCancel(() => database.cancelRunning());
-    return backupAsExecution({
-      database,
-      config,
-      triggeredBy: cliTrigger(),
-      source: 'cli',
-      signal: ctx.signal,
-      events: (executionId) => createBackupReporter(ctx.out, executionId),
-      warn: (message) => ctx.out.warn(message),
-      redact: (text) => ctx.out.redact(text),
-    });
-  });
+  if (!loaded.config.database.url) releaseYoungGeneration();
+  const result = await usingOperation(ctx, loaded, backupOperation);
   const document = {
     execution_id: result.execution_id,
     key: result.key,

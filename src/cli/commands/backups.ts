@@ -1,21 +1,12 @@
-import type { CommandContext } from '../context.js';
-import { cliTrigger, loadCommandConfig } from '../context.js';
-import { table } from '../format.js';
-import { UsageError } from '../../errors.js';
-import { usingDatabase } from '../../db/open-database.js';
+import { listBackups, type PruneTarget, resolveBackup } from '../../backup/catalog.js';
 import { openStore } from '../../backup/stores/open-store.js';
-import {
-  deletePruneTargets,
-  findLatestBackup,
-  listBackups,
-  planPrune,
-  resolveBackup,
-  takeInventory,
-  type PruneTarget,
-} from '../../backup/catalog.js';
 import { verifyBackup } from '../../backup/writer/verify-backup.js';
-import { formatBytes } from '../../backup/before-seeding.js';
-import { withExecution } from '../../tracking/with-execution.js';
+import { UsageError } from '../../errors.js';
+import { pruneOperation } from '../../operations/prune.js';
+import type { CommandContext } from '../context.js';
+import { loadCommandConfig } from '../context.js';
+import { formatBytes, table } from '../format.js';
+import { usingOperation } from '../using-operation.js';
 
 /** `backups [--limit N]`: complete backups, newest first. Reads only the store, never the database. */
 export async function backupsListCommand(ctx: CommandContext, flags: { limit: number }): Promise<void> {
@@ -71,50 +62,9 @@ export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags
     );
   }
   const olderThanMs = flags.olderThan === undefined ? undefined : parseAge(flags.olderThan);
-  const { config } = loadCommandConfig(ctx);
   const dryRun = !flags.yes;
-  const outcome = await usingDatabase(config, (database) =>
-    withExecution(
-      database,
-      {
-        command: 'prune',
-        triggeredBy: cliTrigger(),
-        source: 'cli',
-        options: { keep: flags.keep ?? null, older_than: flags.olderThan ?? null, yes: Boolean(flags.yes) },
-        lockTimeoutSeconds: config.lockTimeout,
-        redact: (text) => ctx.out.redact(text),
-      },
-      async ({ id }) => {
-        const { store } = await openStore(config, database);
-        const inventory = await takeInventory(store);
-        const latest = await findLatestBackup(store, inventory);
-        const targets = planPrune(
-          inventory,
-          { keep: flags.keep, olderThanMs, now: new Date() },
-          new Set(latest ? [latest.key] : []),
-        );
-        if (!dryRun) await deletePruneTargets(store, targets);
-        const kept = inventory.complete.length - targets.filter((t) => t.kind === 'backup').length;
-        const value = {
-          execution_id: id,
-          dry_run: dryRun,
-          store: store.description,
-          deleted: dryRun ? [] : targets,
-          would_delete: dryRun ? targets : [],
-          kept,
-        };
-        const keys = (list: readonly PruneTarget[]) => list.map((t) => t.key);
-        return {
-          value,
-          results: {
-            dry_run: dryRun,
-            deleted: keys(value.deleted),
-            would_delete: keys(value.would_delete),
-            kept,
-          },
-        };
-      },
-    ),
+  const outcome = await usingOperation(ctx, loadCommandConfig(ctx), (deps) =>
+    pruneOperation(deps, { keep: flags.keep, olderThan: flags.olderThan, olderThanMs, dryRun }),
   );
   const targets = dryRun ? outcome.would_delete : outcome.deleted;
   ctx.out.result(outcome, () => pruneSummary(targets, dryRun, outcome.kept, outcome.store));

@@ -1,12 +1,9 @@
+import { type RollbackResult, rollbackOperation } from '../../operations/restore.js';
+import { confirmOnTerminal, requireYesOrTerminal } from '../confirm.js';
 import type { CommandContext } from '../context.js';
 import { loadCommandConfig } from '../context.js';
-import { confirmOnTerminal, requireYesOrTerminal } from '../confirm.js';
-import {
-  resolveRollbackTarget,
-  rollbackExecution,
-  type RollbackResult,
-} from '../../backup/restore-backup.js';
-import { describeRestore, restoreSummary, withRestoreDeps } from './restore.js';
+import { usingOperation } from '../using-operation.js';
+import { describeRestore, restoreSummary } from './restore.js';
 
 export interface RollbackFlags {
   /** `--no-backup` sets this to false. */
@@ -21,21 +18,19 @@ export async function rollbackCommand(
   flags: RollbackFlags,
 ): Promise<void> {
   requireYesOrTerminal(ctx, flags.yes, 'rollback');
-  const { config } = loadCommandConfig(ctx);
-  const result: RollbackResult = await withRestoreDeps(ctx, config, async (deps) => {
-    const target = await resolveRollbackTarget(deps.database, deps.store, id);
-    await confirmOnTerminal(
-      ctx,
-      flags.yes,
-      describeRestore(`Roll back execution #${target.executionId}: restore`, target.item, deps.database),
-    );
-    const rolled = await rollbackExecution(deps, {
-      executionId: target.executionId,
-      backup: flags.backup,
-      resolved: target,
-    });
-    return { ...rolled, warnings: [...deps.storeWarnings, ...rolled.warnings] };
-  });
+  const loaded = loadCommandConfig(ctx);
+  const result: RollbackResult = await usingOperation(ctx, loaded, (deps) =>
+    rollbackOperation(deps, {
+      executionId: id,
+      backup: flags.backup !== false,
+      confirm: (item, executionId) =>
+        confirmOnTerminal(
+          ctx,
+          flags.yes,
+          describeRestore(`Roll back execution #${executionId}: restore`, item, deps.database),
+        ),
+    }),
+  );
   ctx.out.result(result, () =>
     restoreSummary(`Rolled back execution #${result.rolled_back_execution_id}: restored`, result),
   );

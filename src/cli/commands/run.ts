@@ -1,12 +1,11 @@
-import type { CommandContext } from '../context.js';
-import { loadCommandConfig, cliTrigger } from '../context.js';
-import { createRunReporter } from '../run-reporter.js';
-import { table } from '../format.js';
-import { usingDatabase } from '../../db/open-database.js';
+import { runOperation } from '../../operations/run.js';
 import { allSeeders } from '../../seeding/all-seeders.js';
-import { runSeeders, type RunResult } from '../../seeding/run-seeders.js';
 import { orderSeeders, selectSeeders } from '../../seeding/order.js';
-import { backupBeforeSeeding } from '../../backup/before-seeding.js';
+import type { RunResult } from '../../seeding/run-seeders.js';
+import type { CommandContext } from '../context.js';
+import { loadCommandConfig } from '../context.js';
+import { table } from '../format.js';
+import { usingOperation } from '../using-operation.js';
 
 export interface RunFlags {
   only?: string[];
@@ -16,44 +15,24 @@ export interface RunFlags {
 }
 
 export async function runCommand(ctx: CommandContext, flags: RunFlags): Promise<void> {
-  const { config, production } = loadCommandConfig(ctx);
-  const seeders = await allSeeders(config.seeders.dir);
+  const loaded = loadCommandConfig(ctx);
+  const seeders = await allSeeders(loaded.config.seeders.dir);
   // A cycle, an unknown dependency or an unknown --only name fails before connecting to anything.
   selectSeeders(orderSeeders(seeders), flags.only);
-  const events = await createRunReporter(ctx.out);
-  const result = await usingDatabase(config, async (database) => {
-    ctx.onCancel(() => database.cancelRunning());
-    return runSeeders({
-      database,
+  const result = await usingOperation(ctx, loaded, (deps) =>
+    runOperation(deps, {
       seeders,
-      options: { only: flags.only, dryRun: Boolean(flags.dryRun) },
-      context: {
-        production,
-        environment: config.environment,
-        superadmin: config.superadmin,
-        signal: ctx.signal,
-      },
-      events,
-      lockTimeoutSeconds: config.lockTimeout,
-      triggeredBy: cliTrigger(),
-      source: 'cli',
-      redact: (text) => ctx.out.redact(text),
-      beforeSeeding: (executionId) =>
-        backupBeforeSeeding({
-          config,
-          database,
-          executionId,
-          enabled: flags.backup !== false && !flags.dryRun,
-          required: Boolean(flags.requireBackup),
-          out: ctx.out,
-          signal: ctx.signal,
-        }),
-    });
-  });
+      only: flags.only,
+      dryRun: Boolean(flags.dryRun),
+      backup: flags.backup !== false,
+      requireBackup: Boolean(flags.requireBackup),
+    }),
+  );
   ctx.out.result(result, () => summary(result));
 }
 
-function summary(result: RunResult): string {
+/** The per-seeder table `run` and `reset` print. */
+export function seederTable(result: RunResult): string {
   const rows = Object.entries(result.results.seeders).map(([name, r]) => [
     name,
     r.status,
@@ -64,11 +43,13 @@ function summary(result: RunResult): string {
   ]);
   const { created, updated, deleted } = result.results.total;
   rows.push(['Total', '', created, updated, deleted, '']);
+  return table(['Seeder', 'Status', 'Created', 'Updated', 'Deleted', 'Time'], rows);
+}
+
+function summary(result: RunResult): string {
   const head = result.dry_run
     ? `Dry run (execution #${result.execution_id}): nothing was written — the transaction was rolled back.`
     : `Seeding completed (execution #${result.execution_id}).`;
   const backup = result.backup_created ? `Backup: ${result.backup_s3_key}` : 'Backup: none taken.';
-  return [head, table(['Seeder', 'Status', 'Created', 'Updated', 'Deleted', 'Time'], rows), backup].join(
-    '\n',
-  );
+  return [head, seederTable(result), backup].join('\n');
 }

@@ -1,9 +1,9 @@
-import type { CommandContext } from '../context.js';
-import { loadCommandConfig } from '../context.js';
 import { usingDatabase } from '../../db/open-database.js';
 import { resolveTokenSecret } from '../../server/auth/token-secret.js';
-import { outputLogger } from '../../server/output-logger.js';
 import { runApiServer } from '../../server/run-api-server.js';
+import type { CommandContext } from '../context.js';
+import { loadCommandConfig } from '../context.js';
+import { outputLogger } from '../output-logger.js';
 
 export interface ServeFlags {
   host?: string;
@@ -14,10 +14,16 @@ export interface ServeFlags {
 export async function serveCommand(ctx: CommandContext, flags: ServeFlags): Promise<void> {
   const { config, production } = loadCommandConfig(ctx, { server: { host: flags.host, port: flags.port } });
   const tokenSecret = resolveTokenSecret(config.server.tokenSecret, production);
-  // A server logs lines; spinners (used by the backup progress on a terminal) would garble them.
-  ctx.out.interactive = false;
   const logger = outputLogger(ctx.out);
   await usingDatabase(config, (database) =>
-    runApiServer({ config, production, database, tokenSecret, out: ctx.out, logger, stop: ctx.signal }),
+    runApiServer({
+      config,
+      production,
+      database,
+      tokenSecret,
+      redact: (text) => ctx.out.redact(text),
+      logger,
+      stop: ctx.signal,
+    }),
   );
 }

@@ -1,5 +1,5 @@
-import type { Output } from '../cli/output.js';
-import type { ServerLogger } from './logger.js';
+import type { ServerLogger } from '../server/logger.js';
+import type { Output } from './output.js';
 
 /**
  * The server's log through the CLI's Output: masked lines on stderr, or one JSON event per line

@@ -1,41 +1,30 @@
-import type { ExecutionOrigin } from '../tracking/executions.js';
-import type { Config } from '../config/schema.js';
-import type { Database } from '../db/database.js';
-import { OperationError, SeedError } from '../errors.js';
-import { runSeeders, type PreSeedOutcome, type RunResult } from '../seeding/run-seeders.js';
-import type { RunEvents } from '../seeding/run-events.js';
-import type { Seeder, SeederContext } from '../seeding/seeder.js';
-import { ExecutionTracker } from '../tracking/executions.js';
 import {
   emptyTables,
   findReferences,
   findTables,
   MissingTablesError,
   type Reference,
-} from './restore/empty-tables.js';
-import { kyselyQueryable } from './restore/kysely-queryable.js';
-import type { BackupStore } from './store.js';
-import { takeAndRecordBackup } from './take-backup.js';
-import { backupEventsFor, type BackupEventsSource } from './restore/backup-events-source.js';
-
-export interface ResetDeps extends ExecutionOrigin {
-  database: Database;
-  /** Where the backup taken first goes; null only when no backup is taken. */
-  store: BackupStore | null;
-  config: Config;
-  seeders: readonly Seeder<any>[];
-  /** What seeders see besides the database (environment, superadmin, signal). */
-  context: Omit<SeederContext, 'warn' | 'schema'>;
-  events: RunEvents;
-  /** Progress of the backup taken first (built once the execution id is known). */
-  backupEvents?: BackupEventsSource | undefined;
-}
+} from '../backup/restore/empty-tables.js';
+import { kyselyQueryable } from '../backup/restore/kysely-queryable.js';
+import type { Database } from '../db/database.js';
+import { OperationError, SeedError } from '../errors.js';
+import { allSeeders } from '../seeding/all-seeders.js';
+import { type PreSeedOutcome, type RunResult, runSeeders } from '../seeding/run-seeders.js';
+import type { Seeder } from '../seeding/seeder.js';
+import { ExecutionTracker } from '../tracking/executions.js';
+import type { OperationDeps } from './deps.js';
+import { runEventsTo } from './events.js';
+import { type BackupSkipReason, recordSkippedBackup, takeRecordedBackup } from './recorded-backup.js';
+import { seederContext } from './run.js';
 
 export interface ResetOptions {
-  /** Take a backup first (default true); a failed backup stops the reset before anything is written. */
-  backup?: boolean | undefined;
+  /** Take a backup first; a failed backup stops the reset before anything is written. */
+  backup: boolean;
+  skipReason?: BackupSkipReason | undefined;
   /** Also empty the tables whose rows reference the seeders' tables (TRUNCATE … CASCADE). */
-  cascade?: boolean | undefined;
+  cascade: boolean;
+  /** The seeders, when the caller already loaded them. */
+  seeders?: readonly Seeder<any>[] | undefined;
 }
 
 /**
@@ -43,31 +32,29 @@ export interface ResetOptions {
  * every seeder runs again; any failure rolls all of it back. Rows in other tables that reference
  * those tables make it refuse (nothing changed) unless `cascade`. Returns run's document.
  */
-export async function resetDatabase(deps: ResetDeps, options: ResetOptions = {}): Promise<RunResult> {
-  const { database, config } = deps;
-  const names = [...new Set(deps.seeders.flatMap((s) => s.tables))].sort();
-  const cascade = options.cascade === true;
-  const cascadeNotes: string[] = [];
-  return runSeeders({
+export async function resetOperation(deps: OperationDeps, options: ResetOptions): Promise<RunResult> {
+  const { database } = deps;
+  const seeders = options.seeders ?? (await allSeeders(deps.config.seeders.dir));
+  const names = [...new Set(seeders.flatMap((s) => s.tables))].sort();
+  const { cascade } = options;
+  const events = runEventsTo(deps.events);
+  const result = await runSeeders({
     database,
-    seeders: deps.seeders,
+    seeders,
     options: { dryRun: false },
-    context: deps.context,
-    events: deps.events,
-    lockTimeoutSeconds: deps.lockTimeoutSeconds ?? config.lockTimeout,
-    triggeredBy: deps.triggeredBy,
-    source: deps.source,
-    userId: deps.userId ?? null,
+    context: seederContext(deps),
+    events,
+    lockTimeoutSeconds: deps.lockTimeoutSeconds,
+    origin: deps.origin,
     command: 'reset',
     redact: deps.redact,
     beforeSeeding: async (executionId) => {
       // Refuse before the backup: a refused reset leaves nothing behind but its execution record.
       const references = await checkReferences(database, names, cascade);
-      if (references.length > 0) cascadeNotes.push(cascadeWarning(references));
-      const outcome = await backupFirst(deps, executionId, options.backup !== false);
-      const warnings = [...outcome.warnings, ...cascadeNotes];
-      for (const warning of warnings) deps.events.warning(warning);
-      return { ...outcome, warnings };
+      const outcome = await backupFirst(deps, executionId, options);
+      const notes = references.length > 0 ? [cascadeWarning(references)] : [];
+      for (const warning of [...outcome.warnings, ...notes]) events.warning(warning);
+      return { ...outcome, warnings: [...outcome.warnings, ...notes] };
     },
     insideTransaction: async (trx) => {
       const db = kyselyQueryable(trx);
@@ -77,6 +64,7 @@ export async function resetDatabase(deps: ResetDeps, options: ResetOptions = {})
       await emptyTables(db, database.schema, tables, cascade);
     },
   });
+  return { ...result, warnings: [...deps.store.warnings, ...result.warnings] };
 }
 
 async function checkReferences(
@@ -122,30 +110,22 @@ function describe(references: readonly Reference[]): string {
 }
 
 /** The reset's backup, recorded on its execution. Unlike run's, a failure stops the reset. */
-async function backupFirst(deps: ResetDeps, executionId: number, wanted: boolean): Promise<PreSeedOutcome> {
+async function backupFirst(
+  deps: OperationDeps,
+  executionId: number,
+  options: ResetOptions,
+): Promise<PreSeedOutcome> {
   const tracker = new ExecutionTracker(deps.database, { redact: deps.redact });
-  if (!wanted || !deps.config.backup.enabled) {
-    await tracker.recordBackup(executionId, { key: null, status: 'skipped' });
-    const why = wanted ? 'backup.enabled is false in the config' : '--no-backup was given';
+  if (!options.backup || !deps.config.backup.enabled) {
+    const why = await recordSkippedBackup(deps, tracker, executionId, options.backup, options.skipReason);
     return {
       backupCreated: false,
       backupKey: null,
       warnings: [`No backup was taken before the reset (${why}): it cannot be rolled back.`],
     };
   }
-  const store = deps.store;
-  if (!store) throw new Error('resetDatabase needs a backup store unless the backup is skipped');
   try {
-    const result = await takeAndRecordBackup({
-      database: deps.database,
-      store,
-      executionId,
-      takenBy: 'reset',
-      config: deps.config,
-      signal: deps.context.signal,
-      events: await backupEventsFor(deps.backupEvents, executionId),
-      tracker,
-    });
+    const result = await takeRecordedBackup(deps, { executionId, takenBy: 'reset', tracker });
     return { backupCreated: true, backupKey: result.key, warnings: [] };
   } catch (error) {
     if (error instanceof SeedError && error.code === 'CANCELLED') throw error;
