@@ -1,4 +1,5 @@
 import type { CatalogItem } from '../backup/catalog.js';
+import { checkBackupKey } from '../backup/restore-key.js';
 import { checkBackup, planAgainstLive, streamBackup } from '../backup/restore/check-backup.js';
 import { loadBackup } from '../backup/restore/load-backup.js';
 import { withLoadSession } from '../backup/restore/open-load-session.js';
@@ -10,7 +11,8 @@ import {
 import { type RestoreStage, restoreFailure } from '../backup/restore/restore-failure.js';
 import type { RestoreEvents } from '../backup/restore/restore-events.js';
 import type { ExecutionTracker } from '../tracking/executions.js';
-import { withExecution } from '../tracking/with-execution.js';
+import { recordRefused, withExecution } from '../tracking/with-execution.js';
+import { NotFoundError, SeedError } from '../errors.js';
 import type { OperationDeps } from './deps.js';
 import { restoreEventsTo } from './events.js';
 import { type BackupSkipReason, recordSkippedBackup, takeRecordedBackup } from './recorded-backup.js';
@@ -49,19 +51,22 @@ export interface RollbackResult extends RestoreResult {
  * transaction that either replaces every row exactly or leaves the database as it was.
  */
 export async function restoreOperation(deps: OperationDeps, options: RestoreOptions): Promise<RestoreResult> {
-  const store = await deps.store.open();
+  if (options.target.key !== undefined) checkBackupKey(options.target.key, deps.config);
+  const recordOptions = {
+    key: options.target.key ?? null,
+    execution_id: options.target.executionId ?? null,
+    backup: options.backup,
+  };
   // "Latest" is chosen before anything else happens (the safety backup is never a candidate anyway).
-  const item = await resolveRestoreTarget(deps.database, store, options.target);
+  const item = await refusalsRecorded(deps, 'restore', recordOptions, async () =>
+    resolveRestoreTarget(deps.database, await deps.store.open(), options.target),
+  );
   await options.confirm?.(item);
   const result = await runRestore(deps, item, {
     command: 'restore',
     backup: options.backup,
     skipReason: options.skipReason,
-    recordOptions: {
-      key: options.target.key ?? null,
-      execution_id: options.target.executionId ?? null,
-      backup: options.backup,
-    },
+    recordOptions,
   });
   return { ...result, warnings: [...deps.store.warnings, ...result.warnings] };
 }
@@ -79,8 +84,12 @@ export async function rollbackOperation(
   deps: OperationDeps,
   options: RollbackOptions,
 ): Promise<RollbackResult> {
-  const store = await deps.store.open();
-  const target = await resolveRollbackTarget(deps.database, store, options.executionId);
+  const target = await refusalsRecorded(
+    deps,
+    'rollback',
+    { execution_id: options.executionId ?? null, backup: options.backup },
+    async () => resolveRollbackTarget(deps.database, await deps.store.open(), options.executionId),
+  );
   await options.confirm?.(target.item, target.executionId);
   const result = await runRestore(deps, target.item, {
     command: 'rollback',
@@ -93,6 +102,23 @@ export async function rollbackOperation(
     warnings: [...deps.store.warnings, ...result.warnings],
     rolled_back_execution_id: target.executionId,
   };
+}
+
+/** Runs `resolve`; a refusal (unknown or invalid backup) is recorded as a failed execution first. */
+async function refusalsRecorded<T>(
+  deps: OperationDeps,
+  command: 'restore' | 'rollback',
+  options: Record<string, unknown>,
+  resolve: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await resolve();
+  } catch (error) {
+    if (error instanceof NotFoundError || (error instanceof SeedError && error.code === 'BACKUP_INVALID')) {
+      await recordRefused(deps.database, { command, ...deps.origin, options, redact: deps.redact }, error);
+    }
+    throw error;
+  }
 }
 
 interface RunOptions {

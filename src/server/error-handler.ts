@@ -18,7 +18,8 @@ const STATUS_BY_CODE = {
   SEEDER_DEFINITION: 500,
   SEEDER_LOAD: 500,
   BACKUP_FAILED: 500,
-  BACKUP_INVALID: 500,
+  // The request was understood but names a backup that cannot be used (e.g. its manifest names another key).
+  BACKUP_INVALID: 422,
   RESTORE_FAILED: 500,
   RESET_REFUSED: 409,
   OPERATION_FAILED: 500,

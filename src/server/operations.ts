@@ -38,6 +38,9 @@ export interface OperationsDeps {
   signal: AbortSignal;
 }
 
+/** API wording for "no backup was asked for" (the CLI says `--no-backup was given`). */
+const API_SKIP_REASON = 'create_backup was false';
+
 /** The real operations: the same functions the CLI commands call, with source `api`. */
 export function createOperations(deps: OperationsDeps): Operations {
   const { config, database } = deps;
@@ -66,9 +69,9 @@ export function createOperations(deps: OperationsDeps): Operations {
     execute: (actor, { createBackup }) =>
       runOperation(forActor(actor), { dryRun: false, backup: createBackup, requireBackup: false }),
     reset: (actor, { createBackup, cascade }) =>
-      resetOperation(forActor(actor), { backup: createBackup, cascade }),
+      resetOperation(forActor(actor), { backup: createBackup, cascade, skipReason: API_SKIP_REASON }),
     restore: (actor, target, { createBackup }) =>
-      restoreOperation(forActor(actor), { target, backup: createBackup }),
+      restoreOperation(forActor(actor), { target, backup: createBackup, skipReason: API_SKIP_REASON }),
     async list(skip, limit) {
       await ensureTracking();
       return tracker.list(skip, limit);

@@ -84,3 +84,23 @@ async function finishOnce(tracker: ExecutionTracker, id: number, finish: Finish)
     await tracker.finish(id, finish);
   }
 }
+
+/**
+ * Records an execution refused before it could start (an unknown backup, an invalid one), so the
+ * audit trail shows every request that was made, with its reason. Never masks the refusal itself.
+ */
+export async function recordRefused(
+  database: Database,
+  execution: NewExecution & { redact?: Redact | undefined },
+  error: SeedError,
+): Promise<void> {
+  try {
+    await migrateTracking(database);
+    const tracker = new ExecutionTracker(database, { redact: execution.redact });
+    const id = await tracker.create(execution);
+    await tracker.finish(id, { status: 'failed', error: { message: error.message } });
+    error.executionId = id;
+  } catch {
+    // The refusal is what the caller needs to hear; a ledger that cannot be written must not hide it.
+  }
+}

@@ -29,7 +29,7 @@ export async function openStore(
     const { createS3Store } = await import('./s3-store.js');
     return {
       store: createS3Store(
-        { ...s3, prefix: s3.prefix ?? config.backup.prefix },
+        { ...s3, prefix: activePrefix(config) },
         options.credentials ? { credentials: options.credentials } : {},
       ),
       warnings: [],
@@ -45,4 +45,10 @@ export async function openStore(
         ]
       : [];
   return { store, warnings };
+}
+
+/** The prefix of the store `openStore` would choose: `backup.s3.prefix` on S3, else `backup.prefix`. */
+export function activePrefix(config: Pick<Config, 'backup'>): string {
+  const s3 = config.backup.s3;
+  return s3?.bucket ? (s3.prefix ?? config.backup.prefix) : config.backup.prefix;
 }

@@ -1,4 +1,5 @@
 import { listBackups, type PruneTarget, resolveBackup } from '../../backup/catalog.js';
+import { checkBackupKey } from '../../backup/restore-key.js';
 import { openStore } from '../../backup/stores/open-store.js';
 import { verifyBackup } from '../../backup/writer/verify-backup.js';
 import { UsageError } from '../../errors.js';
@@ -38,6 +39,7 @@ export async function backupsListCommand(ctx: CommandContext, flags: { limit: nu
 /** `backups verify [--key K]`: downloads a backup (default: latest) and checks it against its manifest. */
 export async function backupsVerifyCommand(ctx: CommandContext, flags: { key?: string }): Promise<void> {
   const { config } = loadCommandConfig(ctx);
+  if (flags.key !== undefined) checkBackupKey(flags.key, config);
   const { store } = await openStore(config, null);
   const item = await resolveBackup(store, flags.key);
   ctx.out.info(`Verifying ${item.key} (${formatBytes(item.size)}) from ${store.description}…`);

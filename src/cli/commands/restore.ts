@@ -1,4 +1,5 @@
 import type { CatalogItem } from '../../backup/catalog.js';
+import { checkBackupKey } from '../../backup/restore-key.js';
 import type { Database } from '../../db/database.js';
 import { UsageError } from '../../errors.js';
 import { type RestoreResult, restoreOperation } from '../../operations/restore.js';
@@ -23,6 +24,8 @@ export async function restoreCommand(ctx: CommandContext, flags: RestoreFlags): 
     throw new UsageError('Give either --key or --execution, not both. Nothing was changed.');
   }
   const loaded = loadCommandConfig(ctx);
+  // A malformed key or one outside the prefix is refused before the database is opened.
+  if (flags.key !== undefined) checkBackupKey(flags.key, loaded.config);
   const result = await usingOperation(ctx, loaded, (deps) =>
     restoreOperation(deps, {
       target: { key: flags.key, executionId: flags.execution },
