@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { AnyDB, AnyKysely } from '../db/any-kysely.js';
 import type { Database, OpenTransaction } from '../db/database.js';
-import { CancelledError, SeedError, SeederFailedError } from '../errors.js';
+import { CancelledError, type RunFailure, SeedError, SeederFailedError, withRunResults } from '../errors.js';
 import { migrateAll } from '../migrations/migrate.js';
 import { withExecution } from '../tracking/with-execution.js';
 import type { Seeder, SeederContext } from './seeder.js';
+import { attachSession, SeederSession } from './seeder-session.js';
 import { orderSeeders, selectSeeders } from './order.js';
 import type { RunEvents } from './run-events.js';
 import { emptyResults, type RunResults, type SeederStatus } from './results.js';
@@ -22,7 +23,7 @@ export interface PreSeedOutcome {
 
 export interface RunRequest {
   database: Database;
-  seeders: readonly Seeder<any>[];
+  seeders: readonly Seeder<AnyDB>[];
   options: RunOptions;
   context: Omit<SeederContext, 'warn' | 'schema'>;
   events: RunEvents;
@@ -37,7 +38,7 @@ export interface RunRequest {
   /** Masks secrets in what is stored in the execution record (the CLI passes its output's redactor). */
   redact?: (text: string) => string;
   /** Runs inside the transaction before the seeders (reset empties tables here). */
-  insideTransaction?: (trx: Kysely<any>) => Promise<void>;
+  insideTransaction?: (trx: AnyKysely) => Promise<void>;
 }
 
 export interface RunResult {
@@ -104,13 +105,13 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
 
 async function seedInTransaction(
   request: RunRequest,
-  seeders: readonly Seeder<any>[],
+  seeders: readonly Seeder<AnyDB>[],
   context: SeederContext,
   executionId: number,
 ): Promise<RunResults> {
   const results = emptyResults(seeders.map((s) => s.name));
   const open = await request.database.beginTransaction();
-  let current: Seeder<any> | undefined;
+  let current: Seeder<AnyDB> | undefined;
   try {
     await request.insideTransaction?.(open.trx);
     for (const seeder of seeders) {
@@ -130,7 +131,7 @@ async function seedInTransaction(
 }
 
 async function runOne(
-  seeder: Seeder<any>,
+  seeder: Seeder<AnyDB>,
   open: OpenTransaction,
   context: SeederContext,
   results: RunResults,
@@ -139,7 +140,8 @@ async function runOne(
 ): Promise<void> {
   const started = performance.now();
   events.seederStarted({ executionId, seeder: seeder.name });
-  seeder.bind(open.trx, context, open.copyIn);
+  const session = new SeederSession(seeder.name, open.trx, context, open.copyIn);
+  attachSession(seeder, session);
   try {
     await seeder.run();
   } catch (error) {
@@ -153,7 +155,7 @@ async function runOne(
     events.seederFailed({ executionId, seeder: seeder.name, error: (error as Error).message });
     throw error;
   }
-  const counts = seeder.counts();
+  const counts = session.counts();
   const durationMs = Math.round(performance.now() - started);
   results.seeders[seeder.name] = { status: 'completed', ...counts, duration_ms: durationMs };
   for (const key of ['created', 'updated', 'deleted'] as const) results.total[key] += counts[key];
@@ -163,10 +165,10 @@ async function runOne(
 /** Turns whatever failed into a typed error; completed seeders are reported rolled back. */
 function describeFailure(
   error: unknown,
-  current: Seeder<any> | undefined,
+  current: Seeder<AnyDB> | undefined,
   signal: AbortSignal,
   results: RunResults,
-): SeedError {
+): RunFailure {
   for (const entry of Object.values(results.seeders))
     if (entry.status === 'completed') entry.status = 'rolled_back';
   let failure: SeedError;
@@ -186,6 +188,5 @@ function describeFailure(
       { cause: error },
     );
   }
-  (failure as SeedError & { results?: unknown }).results = results;
-  return failure;
+  return withRunResults(failure, results);
 }
