@@ -3,6 +3,8 @@
  * was not changed, what to do next), a stable code, and the exit code the CLI maps it to.
  * The CLI entry point and the HTTP error handler are the only places that translate them.
  */
+import type { RunResults } from './seeding/results.js';
+
 export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'USAGE'
@@ -80,6 +82,26 @@ export class SeederFailedError extends SeedError {
     super('SEEDER_FAILED', message, EXIT_CODES.failed, options);
     this.seeder = seeder;
   }
+}
+
+/**
+ * A failed run's error together with each seeder's outcome up to the failure (completed seeders
+ * reported rolled back): the execution record stores these results beside the error.
+ */
+export type RunFailure = SeedError & { readonly results: RunResults };
+
+/** Gives `error` the run's results; the error itself (class, message, exit code) is unchanged. */
+export function withRunResults(error: SeedError, results: RunResults): RunFailure {
+  return Object.assign(error, { results });
+}
+
+export function isRunFailure(error: unknown): error is RunFailure {
+  return (
+    error instanceof SeedError &&
+    'results' in error &&
+    typeof error.results === 'object' &&
+    error.results !== null
+  );
 }
 
 export class ProductionRefusedError extends SeedError {

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type { AnyKysely } from '../db/any-kysely.js';
 import type { CopyIn, CopyWriter } from '../db/copy-writer.js';
 import { qualified } from '../db/quote.js';
 import { copyValues } from './copy-rows.js';
@@ -47,7 +48,7 @@ export interface BulkTarget {
 
 /** Looked up in `schema` explicitly: Kysely's withSchema does not reach a standalone raw query. */
 export async function findBulkTarget(
-  db: Kysely<any>,
+  db: AnyKysely,
   schema: string,
   table: string,
   conflict: readonly string[],
@@ -82,7 +83,7 @@ export async function findBulkTarget(
  * role may not create temporary tables (the caller then uses ordinary statements).
  */
 export async function upsertViaCopy(request: {
-  db: Kysely<any>;
+  db: AnyKysely;
   copyIn: CopyIn;
   spec: UpsertSpec;
   target: BulkTarget;
@@ -117,7 +118,7 @@ export async function upsertViaCopy(request: {
 
 /** True when the memo's input digest matches these rows and no row version moved since it was kept. */
 async function unchangedSinceMemo(
-  db: Kysely<any>,
+  db: AnyKysely,
   key: MemoKey,
   header: InputHeader,
   call: { rows: readonly Row[]; jsonColumns: ReadonlyMap<string, string>; signal: AbortSignal },
@@ -137,7 +138,7 @@ async function unchangedSinceMemo(
  */
 async function loadRows(
   request: {
-    db: Kysely<any>;
+    db: AnyKysely;
     copyIn: CopyIn;
     spec: UpsertSpec;
     target: BulkTarget;
@@ -201,7 +202,7 @@ async function loadRows(
  * been applied to it.
  */
 async function upsertWithVersions(
-  db: Kysely<any>,
+  db: AnyKysely,
   spec: UpsertSpec,
   target: BulkTarget,
   from: { columns: readonly string[]; select: RawBuilder<unknown> },
@@ -231,7 +232,7 @@ async function upsertWithVersions(
 
 /** The rows stored, or null when the COPY failed and was undone (a key already exists, or anything else). */
 async function copyStraightIn(request: {
-  db: Kysely<any>;
+  db: AnyKysely;
   copyIn: CopyIn;
   target: BulkTarget;
   columns: readonly string[];
@@ -263,7 +264,7 @@ async function copyStraightIn(request: {
   return stored;
 }
 
-async function keyExists(db: Kysely<any>, spec: UpsertSpec, target: BulkTarget, row: Row): Promise<boolean> {
+async function keyExists(db: AnyKysely, spec: UpsertSpec, target: BulkTarget, row: Row): Promise<boolean> {
   const sameKey = keyEquals(
     spec.conflict,
     (c) => sql.ref(c),
@@ -339,7 +340,7 @@ function* valueBatches(
  * Whether this session may create temporary tables (a locked-down role may not): checked, not
  * tried, since a failed CREATE would abort the run's transaction.
  */
-export async function canCreateTempTables(db: Kysely<any>): Promise<boolean> {
+export async function canCreateTempTables(db: AnyKysely): Promise<boolean> {
   const { rows } = await sql<{
     allowed: boolean;
   }>`select pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') as allowed`.execute(

@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { AnyKysely } from '../db/any-kysely.js';
 import type { Row } from './sql-helpers.js';
 import { isSqlExpression, jsonColumnValue, prepareValue } from './pg-values.js';
 
@@ -66,7 +67,7 @@ function toJsonValue(value: unknown, jsonColumn: boolean): unknown {
 
 /** Columns of `table` whose type is json or jsonb, with that type (found through the table's row type). */
 export async function jsonColumnsOf(
-  db: Kysely<any>,
+  db: AnyKysely,
   schema: string,
   table: string,
 ): Promise<Map<string, 'json' | 'jsonb'>> {

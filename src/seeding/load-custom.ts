@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SeederDefinitionError } from '../errors.js';
 import { Seeder } from './seeder.js';
+import type { AnyDB } from '../db/any-kysely.js';
 
 const SEEDER_FILE = /^(?!.*\.d\.ts$).+\.(ts|mts|js|mjs)$/;
 
@@ -11,7 +12,7 @@ const SEEDER_FILE = /^(?!.*\.d\.ts$).+\.(ts|mts|js|mjs)$/;
  * Loads custom seeders from `dir` without a build step (jiti). `foodfleet-seed` is mapped to the
  * running package, so `instanceof Seeder` holds even when the CLI runs from npx's cache.
  */
-export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<any>; source: string }[]> {
+export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<AnyDB>; source: string }[]> {
   if (!existsSync(dir)) return [];
   const files = (await readdir(dir)).filter((f) => SEEDER_FILE.test(f)).sort();
   if (files.length === 0) return [];
@@ -24,7 +25,7 @@ export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<a
     moduleCache: true,
     fsCache: false,
   });
-  const loaded: { seeder: Seeder<any>; source: string }[] = [];
+  const loaded: { seeder: Seeder<AnyDB>; source: string }[] = [];
   for (const file of files) {
     const path = join(dir, file);
     let module: Record<string, unknown>;
@@ -48,11 +49,11 @@ export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<a
   return loaded;
 }
 
-function instantiate(value: unknown, path: string): Seeder<any>[] {
+function instantiate(value: unknown, path: string): Seeder<AnyDB>[] {
   if (value instanceof Seeder) return [value];
   if (typeof value !== 'function' || !(value.prototype instanceof Seeder)) return [];
   try {
-    const seeder = new (value as new () => Seeder<any>)();
+    const seeder = new (value as new () => Seeder<AnyDB>)();
     if (typeof seeder.name !== 'string' || seeder.name.length === 0) {
       throw new Error('it has no name (declare `readonly name = "MySeeder"`)');
     }

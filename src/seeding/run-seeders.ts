@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { AnyDB, AnyKysely } from '../db/any-kysely.js';
 import type { Database, OpenTransaction } from '../db/database.js';
-import { CancelledError, SeedError, SeederFailedError } from '../errors.js';
+import { CancelledError, type RunFailure, SeedError, SeederFailedError, withRunResults } from '../errors.js';
 import { migrateAll } from '../migrations/migrate.js';
 import type { ExecutionOrigin } from '../tracking/executions.js';
 import { withExecution } from '../tracking/with-execution.js';
 import type { Seeder, SeederContext } from './seeder.js';
+import { attachSession, SeederSession } from './seeder-session.js';
 import { orderSeeders, selectSeeders } from './order.js';
 import type { RunEvents } from './run-events.js';
 import { emptyResults, type RunResults, type SeederStatus } from './results.js';
@@ -23,7 +24,7 @@ export interface PreSeedOutcome {
 
 export interface RunRequest {
   database: Database;
-  seeders: readonly Seeder<any>[];
+  seeders: readonly Seeder<AnyDB>[];
   options: RunOptions;
   context: Omit<SeederContext, 'warn' | 'schema'>;
   events: RunEvents;
@@ -36,7 +37,7 @@ export interface RunRequest {
   /** Masks secrets in what is stored in the execution record (the CLI passes its output's redactor). */
   redact?: (text: string) => string;
   /** Runs inside the transaction before the seeders (reset empties tables here). */
-  insideTransaction?: (trx: Kysely<any>) => Promise<void>;
+  insideTransaction?: (trx: AnyKysely) => Promise<void>;
 }
 
 export interface RunResult {
@@ -101,13 +102,13 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
 
 async function seedInTransaction(
   request: RunRequest,
-  seeders: readonly Seeder<any>[],
+  seeders: readonly Seeder<AnyDB>[],
   context: SeederContext,
   executionId: number,
 ): Promise<RunResults> {
   const results = emptyResults(seeders.map((s) => s.name));
   const open = await request.database.beginTransaction();
-  let current: Seeder<any> | undefined;
+  let current: Seeder<AnyDB> | undefined;
   try {
     await request.insideTransaction?.(open.trx);
     for (const seeder of seeders) {
@@ -127,7 +128,7 @@ async function seedInTransaction(
 }
 
 async function runOne(
-  seeder: Seeder<any>,
+  seeder: Seeder<AnyDB>,
   open: OpenTransaction,
   context: SeederContext,
   results: RunResults,
@@ -136,7 +137,8 @@ async function runOne(
 ): Promise<void> {
   const started = performance.now();
   events.seederStarted({ executionId, seeder: seeder.name });
-  seeder.bind(open.trx, context, open.copyIn);
+  const session = new SeederSession(seeder.name, open.trx, context, open.copyIn);
+  attachSession(seeder, session);
   try {
     await seeder.run();
   } catch (error) {
@@ -150,7 +152,7 @@ async function runOne(
     events.seederFailed({ executionId, seeder: seeder.name, error: (error as Error).message });
     throw error;
   }
-  const counts = seeder.counts();
+  const counts = session.counts();
   const durationMs = Math.round(performance.now() - started);
   results.seeders[seeder.name] = { status: 'completed', ...counts, duration_ms: durationMs };
   for (const key of ['created', 'updated', 'deleted'] as const) results.total[key] += counts[key];
@@ -160,10 +162,10 @@ async function runOne(
 /** Turns whatever failed into a typed error; completed seeders are reported rolled back. */
 function describeFailure(
   error: unknown,
-  current: Seeder<any> | undefined,
+  current: Seeder<AnyDB> | undefined,
   signal: AbortSignal,
   results: RunResults,
-): SeedError {
+): RunFailure {
   for (const entry of Object.values(results.seeders))
     if (entry.status === 'completed') entry.status = 'rolled_back';
   let failure: SeedError;
@@ -183,6 +185,5 @@ function describeFailure(
       { cause: error },
     );
   }
-  (failure as SeedError & { results?: unknown }).results = results;
-  return failure;
+  return withRunResults(failure, results);
 }

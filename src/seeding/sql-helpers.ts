@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type { AnyKysely } from '../db/any-kysely.js';
 import { withJsonColumns } from './pg-values.js';
 
 /** PostgreSQL's bind-parameter limit per statement. */
@@ -28,7 +29,7 @@ export interface UpsertedRow {
  * differs (IS DISTINCT FROM), so unchanged rows are neither returned nor counted.
  */
 export async function upsertBatch(
-  db: Kysely<any>,
+  db: AnyKysely,
   spec: UpsertSpec,
   /** The VALUES rows; ignored when `from` gives a SELECT instead. */
   rows: readonly Row[],
@@ -49,7 +50,7 @@ export const INSERTED_FLAG = sql<boolean>`(xmax = 0)`;
 
 /** The INSERT … ON CONFLICT of {@link upsertBatch}, without its RETURNING. */
 export function upsertStatement(
-  db: Kysely<any>,
+  db: AnyKysely,
   spec: UpsertSpec,
   rows: readonly Row[],
   from?: { columns: readonly string[]; select: RawBuilder<unknown> },

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type { AnyKysely } from '../db/any-kysely.js';
 import { copyTextLine } from '../db/copy-text.js';
 import { quoteIdent } from '../db/quote.js';
 import type { UpsertSpec } from './sql-helpers.js';
@@ -39,7 +40,7 @@ export interface Memo {
  * larger than the call, since digesting the row versions reads the whole table. Null when it cannot.
  */
 export async function memoContext(
-  db: Kysely<any>,
+  db: AnyKysely,
   schema: string,
   table: string,
   columns: readonly string[],
@@ -75,7 +76,7 @@ export async function memoContext(
 }
 
 /** Count and 64-bit hash sum of every row's (ctid, xmin): changes whenever any row does. */
-export async function rowVersions(db: Kysely<any>, table: string): Promise<string> {
+export async function rowVersions(db: AnyKysely, table: string): Promise<string> {
   const { rows } = await sql<{
     versions: string;
   }>`select ${versionsDigest(sql`ctid`, sql`xmin`)} as versions from ${sql.raw(table)}`.execute(db);
@@ -149,7 +150,7 @@ export function inputDigest(header: InputHeader): InputDigest {
   };
 }
 
-export async function loadMemo(db: Kysely<any>, key: MemoKey): Promise<Memo | null> {
+export async function loadMemo(db: AnyKysely, key: MemoKey): Promise<Memo | null> {
   const row = await db
     .selectFrom(MEMO_TABLE)
     .select(['input_digest', 'row_versions'])
@@ -159,7 +160,7 @@ export async function loadMemo(db: Kysely<any>, key: MemoKey): Promise<Memo | nu
   return row ? { inputDigest: row.input_digest as string, rowVersions: row.row_versions as string } : null;
 }
 
-export async function saveMemo(db: Kysely<any>, key: MemoKey, memo: Memo): Promise<void> {
+export async function saveMemo(db: AnyKysely, key: MemoKey, memo: Memo): Promise<void> {
   await db
     .insertInto(MEMO_TABLE)
     .values({

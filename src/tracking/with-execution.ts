@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { CancelledError, LockedError, SeedError } from '../errors.js';
+import { CancelledError, isRunFailure, LockedError, SeedError } from '../errors.js';
 import { ExecutionTracker, type Finish, type NewExecution } from './executions.js';
 import { migrateTracking } from '../migrations/migrate.js';
 import type { Redact } from './redact-record.js';
@@ -59,8 +59,7 @@ export async function withExecution<T>(
     await finishOnce(tracker, id, { status: 'completed', results: outcome.results });
     return outcome.value;
   } catch (error) {
-    const results =
-      error instanceof SeedError ? (error as SeedError & { results?: unknown }).results : undefined;
+    const results = isRunFailure(error) ? error.results : undefined;
     await finishOnce(tracker, id, {
       status: 'failed',
       results,
