@@ -65,7 +65,12 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   const env = { DATABASE_URL: options.db.url, SEED_TOKEN_SECRET: TOKEN_SECRET, ...options.env };
   const { config } = loadConfig({ cwd: tempDir('foodfleet-api-'), env });
   const captured: string[] = [];
-  const sink = new Writable({ write: (chunk, _encoding, done) => (captured.push(String(chunk)), done()) });
+  const sink = new Writable({
+    write: (chunk, _encoding, done) => {
+      captured.push(String(chunk));
+      done();
+    },
+  });
   const out = new Output({
     json: false,
     logFormat: options.logFormat ?? 'text',
@@ -126,7 +131,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     }
     const response = await fetch(`${server.url}${path}`, { method, headers, body });
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {

@@ -1,9 +1,12 @@
+/** C0 control characters and DEL: never shown raw in a one-line message. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /**
- * A name or value from an untrusted backup, safe to put in a one-line message: control
- * characters replaced, long values cut.
+ * A name or value from an untrusted source (a backup, a `--key`), safe to put in a one-line
+ * message: control characters replaced, long values cut.
  */
-export function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
+export function printable(value: string, max = 80): string {
+  const clean = value.replace(CONTROL_CHARACTERS, '?');
+  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
 }

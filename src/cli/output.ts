@@ -54,28 +54,28 @@ export class Output {
 
   /** The command's result: the JSON document under `--json`, else the human text. */
   result(document: unknown, human: () => string): void {
-    if (this.json) this.#options.stdout.write(this.#redact(JSON.stringify(document, null, 2)) + '\n');
+    if (this.json) this.#options.stdout.write(`${this.#redact(JSON.stringify(document, null, 2))}\n`);
     else {
       const text = human();
-      if (text) this.#options.stdout.write(this.#redact(text) + '\n');
+      if (text) this.#options.stdout.write(`${this.#redact(text)}\n`);
     }
   }
 
   /** A progress or informational line (stderr, so stdout stays parseable). */
   info(message: string): void {
     if (this.logFormat === 'json') return;
-    this.#options.stderr.write(this.#redact(message) + '\n');
+    this.#options.stderr.write(`${this.#redact(message)}\n`);
   }
 
   warn(message: string): void {
     if (this.logFormat === 'json') this.event('warning', { message });
-    else this.#options.stderr.write(this.#redact(`Warning: ${message}`) + '\n');
+    else this.#options.stderr.write(`${this.#redact(`Warning: ${message}`)}\n`);
   }
 
   /** One JSON event per line on stderr (`--log-format json`); nothing in text mode. */
   event(name: string, fields: Record<string, unknown>): void {
     if (this.logFormat !== 'json') return;
     const line = JSON.stringify({ time: new Date().toISOString(), event: name, ...fields });
-    this.#options.stderr.write(this.#redact(line) + '\n');
+    this.#options.stderr.write(`${this.#redact(line)}\n`);
   }
 }

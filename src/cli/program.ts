@@ -6,6 +6,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
   version: string;
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: each handler types its own commander arguments.
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<void>;
 
 /**

@@ -13,7 +13,7 @@ export function reportError(error: unknown, out: Output): number {
     return print(out, error.code, error.message, error.exitCode, error.executionId);
   const message = `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in foodfleet-seed; please report it with the command you ran.`;
   if (!out.json && out.logFormat === 'text')
-    out.stderr.write(out.redact(String((error as Error)?.stack ?? '')) + '\n');
+    out.stderr.write(`${out.redact(String((error as Error)?.stack ?? ''))}\n`);
   return print(out, 'OPERATION_FAILED', message, EXIT_CODES.failed);
 }
 
@@ -37,7 +37,7 @@ function print(
       message,
       ...(executionId !== undefined ? { execution_id: executionId } : {}),
     });
-  else if (!alreadyShown) out.stderr.write(out.redact(`Error: ${message}`) + '\n');
+  else if (!alreadyShown) out.stderr.write(`${out.redact(`Error: ${message}`)}\n`);
   return exitCode;
 }
 

@@ -16,5 +16,5 @@ export function copyTextLine(values: readonly (string | null)[]): string {
     if (value === null || value === undefined) line += '\\N';
     else line += SPECIAL.test(value) ? value.replace(SPECIAL_ALL, (c) => ESCAPES[c] ?? c) : value;
   }
-  return line + '\n';
+  return `${line}\n`;
 }

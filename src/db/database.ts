@@ -1,5 +1,6 @@
 import type { ControlledTransaction, Kysely } from 'kysely';
 import type { CopyIn } from './copy-writer.js';
+import type { AnyDB } from './any-kysely.js';
 
 /** Result of a raw query: rows keyed by column name, values as the driver returned them. */
 export interface RawResult<Row = Record<string, unknown>> {
@@ -18,7 +19,7 @@ export interface Database {
   /** `postgres` for a server by URL, `embedded` for PGlite. */
   readonly kind: 'postgres' | 'embedded';
   /** Kysely over the backend; `withSchema` already applied when a schema is configured. */
-  readonly kysely: Kysely<any>;
+  readonly kysely: Kysely<AnyDB>;
   /** The schema the FoodFleet tables live in (default `public`). */
   readonly schema: string;
   /** Human description for messages — never contains a password. */
@@ -39,7 +40,7 @@ export interface Database {
 
 /** A transaction held open across seeders, with the backend's bulk path inside it. */
 export interface OpenTransaction {
-  readonly trx: ControlledTransaction<any>;
+  readonly trx: ControlledTransaction<AnyDB>;
   /**
    * `COPY … FROM STDIN` on the transaction's own session; null where the backend has no
    * streaming COPY (the embedded engine), and callers use ordinary statements instead.
@@ -51,7 +52,7 @@ export interface OpenTransaction {
 }
 
 /** A plain Kysely transaction, for backends without a COPY channel. */
-export async function beginKyselyTransaction(kysely: Kysely<any>): Promise<OpenTransaction> {
+export async function beginKyselyTransaction(kysely: Kysely<AnyDB>): Promise<OpenTransaction> {
   const trx = await kysely.startTransaction().execute();
   return {
     trx,

@@ -7,6 +7,7 @@ import { beginKyselyTransaction, type Database } from './database.js';
 import { PGliteDialect } from './pglite/pglite-dialect.js';
 import { DatabaseUnavailableError, LockedError } from '../errors.js';
 import { Mutex } from '../util/mutex.js';
+import type { AnyDB } from './any-kysely.js';
 
 export interface EmbeddedOptions {
   dir: string;
@@ -33,7 +34,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database &
       { cause: error },
     );
   }
-  const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) }).withSchema(options.schema);
+  const kysely = new Kysely<AnyDB>({ dialect: new PGliteDialect({ pglite }) }).withSchema(options.schema);
   // One process owns the data dir (file lock); runs inside it are serialized by this mutex.
   const runLock = new Mutex();
   return {

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, type ControlledTransaction } from 'kysely';
 import type pg from 'pg';
 import type { OpenTransaction } from './database.js';
 import { postgresCopyIn } from './postgres-copy.js';
+import type { AnyDB } from './any-kysely.js';
 
 /**
  * A transaction on one client taken from the pool, seen by Kysely as a pool of that single
@@ -14,14 +15,14 @@ export async function beginPinnedTransaction(pool: pg.Pool, schema: string): Pro
   // Kysely releases after commit/rollback; the real release waits for the outcome below.
   const session = { query: client.query.bind(client), release: () => undefined };
   const single = { connect: async () => session, end: async () => undefined } as unknown as pg.Pool;
-  const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool: single }) }).withSchema(schema);
+  const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool: single }) }).withSchema(schema);
   let released = false;
   const release = (broken: boolean) => {
     if (released) return;
     released = true;
     client.release(broken || undefined);
   };
-  let trx: ControlledTransaction<any>;
+  let trx: ControlledTransaction<AnyDB>;
   try {
     trx = await kysely.startTransaction().execute();
   } catch (error) {

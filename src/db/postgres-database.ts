@@ -7,6 +7,7 @@ import { ConfigError, DatabaseUnavailableError } from '../errors.js';
 import { maskUrl } from '../config/secrets.js';
 import { sleep } from '../util/sleep.js';
 import { beginPinnedTransaction } from './pinned-transaction.js';
+import type { AnyDB } from './any-kysely.js';
 
 export interface PostgresOptions {
   url: string;
@@ -35,7 +36,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
   // An idle client dropped by the server must not crash the process.
   pool.on('error', () => undefined);
   await checkConnection(pool, options.url);
-  const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
+  const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
 
   return {
     kind: 'postgres',

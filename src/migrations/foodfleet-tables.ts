@@ -1,8 +1,9 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import type { AnyDB } from '../db/any-kysely.js';
 
 /** FoodFleet tables the built-in seeders write; `ifNotExists` so an existing app database is adopted. */
 export const foodfleetTables: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<AnyDB>) {
     const now = sql`now()`;
     await db.schema
       .createTable('permissions')
@@ -68,7 +69,7 @@ export const foodfleetTables: Migration = {
       .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
       .execute();
   },
-  async down(db: Kysely<any>) {
+  async down(db: Kysely<AnyDB>) {
     for (const table of [
       'user_roles',
       'role_permissions',

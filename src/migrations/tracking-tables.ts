@@ -1,8 +1,9 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import type { AnyDB } from '../db/any-kysely.js';
 
 /** The tool's own audit table: any command may create it; it is never backed up or reset. */
 export const trackingTables: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<AnyDB>) {
     await db.schema
       .createTable('seeder_executions')
       .ifNotExists()

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import type { AnyDB } from '../db/any-kysely.js';
 
 /**
  * What bulk upserts remember between runs (see seeding/upsert-memo.ts); the tool's own, never
@@ -9,7 +10,7 @@ export const MEMO_TABLE = 'foodfleet_seed_upsert_memos';
 
 export function upsertMemos(schema: string): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<AnyDB>) {
       const { rows } = await sql<{
         allowed: boolean;
       }>`select pg_catalog.has_schema_privilege(${schema}, 'CREATE') as allowed`.execute(db);
@@ -25,7 +26,7 @@ export function upsertMemos(schema: string): Migration {
         .addPrimaryKeyConstraint(`${MEMO_TABLE}_pkey`, ['seeder', 'call'])
         .execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<AnyDB>) {
       await db.schema.dropTable(MEMO_TABLE).ifExists().execute();
     },
   };

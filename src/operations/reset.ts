@@ -16,6 +16,7 @@ import type { OperationDeps } from './deps.js';
 import { runEventsTo } from './events.js';
 import { type BackupSkipReason, recordSkippedBackup, takeRecordedBackup } from './recorded-backup.js';
 import { seederContext } from './run.js';
+import type { AnyDB } from '../db/any-kysely.js';
 
 export interface ResetOptions {
   /** Take a backup first; a failed backup stops the reset before anything is written. */
@@ -24,7 +25,7 @@ export interface ResetOptions {
   /** Also empty the tables whose rows reference the seeders' tables (TRUNCATE … CASCADE). */
   cascade: boolean;
   /** The seeders, when the caller already loaded them. */
-  seeders?: readonly Seeder<any>[] | undefined;
+  seeders?: readonly Seeder<AnyDB>[] | undefined;
 }
 
 /**

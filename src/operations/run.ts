@@ -6,6 +6,7 @@ import { ExecutionTracker } from '../tracking/executions.js';
 import type { OperationDeps } from './deps.js';
 import { runEventsTo } from './events.js';
 import { takeRecordedBackup } from './recorded-backup.js';
+import type { AnyDB } from '../db/any-kysely.js';
 
 export type { RunResult };
 
@@ -19,7 +20,7 @@ export interface RunOptions {
   /** A failed backup aborts the run before anything is written, instead of seeding without one. */
   requireBackup: boolean;
   /** The seeders, when the caller already loaded them (to refuse a cycle before connecting). */
-  seeders?: readonly Seeder<any>[] | undefined;
+  seeders?: readonly Seeder<AnyDB>[] | undefined;
 }
 
 /**

@@ -37,7 +37,9 @@ export function withJsonColumns<R extends Record<string, unknown>>(
   for (const column of jsonColumns.keys()) {
     if (!(column in row)) continue;
     const value = jsonColumnValue(row[column]);
-    if (value !== row[column]) (copy ??= { ...row })[column] = value;
+    if (value === row[column]) continue;
+    copy ??= { ...row };
+    copy[column] = value;
   }
   return (copy ?? row) as R;
 }

@@ -80,7 +80,7 @@ export async function rowVersions(db: AnyKysely, table: string): Promise<string>
   const { rows } = await sql<{
     versions: string;
   }>`select ${versionsDigest(sql`ctid`, sql`xmin`)} as versions from ${sql.raw(table)}`.execute(db);
-  return rows[0]!.versions;
+  return rows[0]?.versions ?? '';
 }
 
 /**

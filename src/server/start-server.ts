@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { OperationError } from '../errors.js';
 
 export interface StartServerOptions {
-  fetch: (request: Request, env: any) => Response | Promise<Response>;
+  fetch: (request: Request) => Response | Promise<Response>;
   host: string;
   port: number;
 }

@@ -58,6 +58,7 @@ export function seederCounts(run: RunDocument): Record<string, [number, number, 
 }
 
 /** Terminal escape sequences (colours, cursor moves) that must not appear without a TTY. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC and CSI are what this looks for.
 export const ANSI_ESCAPE = /\u001b|\u009b/;
 
 /** What a fixture seeder reports of one upsertMany call (as a JSON warning); `table` when it upserts several. */

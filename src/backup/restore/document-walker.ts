@@ -66,19 +66,24 @@ export class DocumentWalker {
         this.#state = 'top-key';
         return;
       case 'top-key':
-        return this.#topKey(token);
+        this.#topKey(token);
+        return;
       case 'metadata':
-        return this.#metadataToken(token);
+        this.#metadataToken(token);
+        return;
       case 'table-array':
         if (token.name !== 'startArray') throw this.#error(`table "${this.#table}" must be an array of rows`);
         this.#state = 'row-or-end';
         return;
       case 'row-or-end':
-        return this.#rowOrEnd(token);
+        this.#rowOrEnd(token);
+        return;
       case 'row-key':
-        return this.#rowKey(token);
+        this.#rowKey(token);
+        return;
       case 'row-value':
-        return this.#rowValue(token);
+        this.#rowValue(token);
+        return;
       case 'done':
         throw this.#error('unexpected content after the end of the document');
     }
@@ -132,7 +137,10 @@ export class DocumentWalker {
   }
 
   #rowKey(token: Token): void {
-    if (token.name === 'endObject') return this.#rowEnd();
+    if (token.name === 'endObject') {
+      this.#rowEnd();
+      return;
+    }
     if (token.name !== 'keyValue')
       throw this.#error(`row ${this.#rowNumber} of table "${this.#table}" is malformed`);
     const index = (this.#shape as TableShape).columnIndex.get(token.value);

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { CopyWriter, LoadSession } from './load-session.js';
 import { copyTextLine } from '../../db/copy-text.js';
 import { quoteIdent } from '../../db/quote.js';
+import type { AnyDB } from '../../db/any-kysely.js';
 
 /** PGlite takes COPY data as a Blob, not a stream: load in slices of about this many bytes. */
 const SLICE_BYTES = 8 * 1024 * 1024;
@@ -14,7 +15,7 @@ const SLICE_BYTES = 8 * 1024 * 1024;
  * COPY) in bounded slices — each a few MB of COPY text, never a table at once.
  */
 export async function withEmbeddedSession<T>(
-  kysely: Kysely<any>,
+  kysely: Kysely<AnyDB>,
   pglite: PGlite,
   fn: (session: LoadSession) => Promise<T>,
 ): Promise<T> {

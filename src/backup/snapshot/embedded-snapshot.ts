@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { introspect, type SnapshotQuery } from './introspect.js';
 import { quoteIdent, rowSelect, type RowSelectOptions } from './row-select.js';
 import { SNAPSHOT_SETTINGS, type Snapshot, type SnapshotScope, type SnapshotTable } from './snapshot.js';
+import type { AnyDB } from '../../db/any-kysely.js';
 
 /** Rows per page: bounds memory (the embedded engine returns each query's result whole). */
 const PAGE_ROWS = 1000;
@@ -12,7 +13,7 @@ const PAGE_ROWS = 1000;
  * in pages, by keyset so that every page is one index range rather than an ever-growing OFFSET.
  */
 export async function withEmbeddedSnapshot<T>(
-  kysely: Kysely<any>,
+  kysely: Kysely<AnyDB>,
   scope: SnapshotScope,
   body: (snapshot: Snapshot) => Promise<T>,
 ): Promise<T> {
@@ -29,7 +30,7 @@ export async function withEmbeddedSnapshot<T>(
     });
 }
 
-function queryOn(trx: Transaction<any>): SnapshotQuery {
+function queryOn(trx: Transaction<AnyDB>): SnapshotQuery {
   return async <Row>(text: string, params: unknown[]) =>
     (await trx.executeQuery<Row>(CompiledQuery.raw(text, params))).rows;
 }

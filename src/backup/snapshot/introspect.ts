@@ -88,7 +88,7 @@ export async function introspect(query: SnapshotQuery, scope: SnapshotScope): Pr
     // A table without a stored column has nothing to back up (and the format needs ≥ 1 column).
     if (!inScope.has(row.name) || tableColumns.length === 0) continue;
     const key = keys.get(row.name);
-    const usableKey = key && key.every((k) => !k.generated) ? key.map((k) => k.column_name) : null;
+    const usableKey = key?.every((k) => !k.generated) ? key.map((k) => k.column_name) : null;
     tables.push({
       name: row.name,
       partitioned: Boolean(row.partitioned),

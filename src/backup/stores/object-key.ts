@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { CONTROL_CHARACTERS, printable } from '../printable.js';
 
 /**
  * Object keys are `/`-separated relative paths, checked the same way for every store so that a key
@@ -8,7 +9,9 @@ import { UsageError } from '../../errors.js';
 export function assertObjectKey(key: string): void {
   const problem = keyProblem(key, false);
   if (problem)
-    throw new UsageError(`Invalid backup key "${printable(key)}": ${problem}. Nothing was read or written.`);
+    throw new UsageError(
+      `Invalid backup key "${printable(key, 200)}": ${problem}. Nothing was read or written.`,
+    );
 }
 
 /** A listing prefix: like a key, but may be empty or end with `/`. */
@@ -17,7 +20,7 @@ export function assertKeyPrefix(prefix: string): void {
   const problem = keyProblem(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix, true);
   if (problem)
     throw new UsageError(
-      `Invalid backup prefix "${printable(prefix)}": ${problem}. Nothing was read or written.`,
+      `Invalid backup prefix "${printable(prefix, 200)}": ${problem}. Nothing was read or written.`,
     );
 }
 
@@ -27,8 +30,7 @@ function keyProblem(key: string, isPrefix: boolean): string | null {
   if (key.startsWith('/')) return 'it must be relative (no leading "/")';
   if (/^[A-Za-z]:/.test(key)) return 'it must be relative (no drive letter)';
   if (key.includes('\\')) return 'it must use "/" as separator, not "\\"';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) return 'it contains control characters';
+  if (key.search(CONTROL_CHARACTERS) !== -1) return 'it contains control characters';
   for (const segment of key.split('/')) {
     if (segment === '') return 'it contains an empty path segment ("//" or a trailing "/")';
     if (segment === '.' || segment === '..') return `it contains a "${segment}" segment`;
@@ -36,10 +38,4 @@ function keyProblem(key: string, isPrefix: boolean): string | null {
       return `segment "${segment}" starts with "." (reserved for in-progress files)`;
   }
   return null;
-}
-
-/** Keys come from users (`--key`): show them without control characters. */
-function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
 }

@@ -11,6 +11,7 @@ import {
   type QueryCompiler,
 } from 'kysely';
 import { PGliteDriver } from './pglite-driver.js';
+import type { AnyDB } from '../any-kysely.js';
 
 /** Configuration for {@link PGliteDialect}. */
 export interface PGliteDialectConfig {
@@ -63,7 +64,7 @@ export class PGliteDialect implements Dialect {
   }
 
   /** PostgreSQL introspector. */
-  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  createIntrospector(db: Kysely<AnyDB>): DatabaseIntrospector {
     return new PostgresIntrospector(db);
   }
 }
