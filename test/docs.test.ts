@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_DOCS_PATH, documentedCommandPaths, renderCliDocs } from './support/cli-docs.js';
@@ -6,8 +6,10 @@ import { REPO_ROOT, runCli } from './support/index.js';
 
 /**
  * The docs a newcomer reads stay true: docs/cli.md is what the commander program generates and
- * what the real CLI prints for `--help`.
+ * what the real CLI prints for `--help`; README stays an entry point (≤ 20 KB) that keeps the two
+ * set-up commands; every relative link in README and docs/ points at a file that exists.
  */
+const README = path.join(REPO_ROOT, 'README.md');
 const read = (relative: string) => readFileSync(path.join(REPO_ROOT, relative), 'utf8');
 
 describe('docs/cli.md', () => {
@@ -39,3 +41,34 @@ describe('docs/cli.md', () => {
     }
   });
 });
+
+describe('README', () => {
+  it('is at most 20 KB', () => {
+    expect(statSync(README).size).toBeLessThanOrEqual(20_000);
+  });
+
+  it('keeps the set-up commands exactly as CI runs them', () => {
+    const readme = read('README.md');
+    expect(readme).toContain('```sh\nnpm ci && npx foodfleet-seed run\n```');
+    expect(readme).toContain('```sh\nnpm test\n```');
+  });
+
+  it('links only to files that exist (README and docs/)', () => {
+    const files = ['README.md', ...markdownUnder('docs')];
+    const broken: string[] = [];
+    for (const file of files) {
+      for (const [, target] of read(file).matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/i.test(target!)) continue; // https:, mailto:
+        const resolved = path.resolve(REPO_ROOT, path.dirname(file), target!);
+        if (!existsSync(resolved)) broken.push(`${file} → ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
+
+function markdownUnder(dir: string): string[] {
+  return readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => path.join(dir, name));
+}
