@@ -1,29 +1,27 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
+import { gunzipSync } from 'node:zlib';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { REPO_ROOT } from './cli.js';
 
-/** The public Pagila sample database (see its README): 22 tables, FKs, a partitioned table, enums, domains, … */
-export const PAGILA_DIR =
-  process.env.PAGILA_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'datasets', 'pagila');
+/**
+ * The public Pagila sample database (see its README): 22 tables, FKs, a partitioned table, enums,
+ * domains, … Kept in the repository so a fresh clone tests on its own; the data file is gzipped.
+ */
+const PAGILA_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'pagila');
 
 /** The data file, cut into plain SQL and COPY blocks (`COPY … FROM stdin;` … `\.`). */
 type DataStep = { kind: 'sql'; text: string } | { kind: 'copy'; statement: string; data: string };
 
 async function pagilaFiles(): Promise<{ schema: string; steps: DataStep[] }> {
-  if (!existsSync(path.join(PAGILA_DIR, 'pagila-data.sql'))) {
-    throw new Error(
-      `The Pagila dataset is not at ${PAGILA_DIR}: keep shared/ beside the checkout, or set PAGILA_DIR to its folder.`,
-    );
-  }
-  const [schema, data] = await Promise.all([
+  const [schema, gzippedData] = await Promise.all([
     readFile(path.join(PAGILA_DIR, 'pagila-schema.sql'), 'utf8'),
-    readFile(path.join(PAGILA_DIR, 'pagila-data.sql'), 'utf8'),
+    readFile(path.join(PAGILA_DIR, 'pagila-data.sql.gz')),
   ]);
+  const data = gunzipSync(gzippedData).toString('utf8');
   const steps: DataStep[] = [];
   let sql: string[] = [];
   let copy: { statement: string; lines: string[] } | null = null;
