@@ -204,6 +204,14 @@ describe('a failing custom seeder', () => {
     expect(human.stdout).toContain('boom: the kitchen is on fire');
   });
 
+  it('counts what stayed: every total is 0, and each seeder keeps what it attempted beside its status', async () => {
+    const id = failed.json<FailureDocument>().execution_id!;
+    const execution = (await run(['show', String(id), '--json'], schema)).json<ExecutionDocument>();
+    expect(execution.results?.total).toEqual({ created: 0, updated: 0, deleted: 0 });
+    expect(execution.results?.seeders.PermissionsSeeder).toMatchObject({ status: 'rolled_back' });
+    expect(execution.results?.seeders.PermissionsSeeder?.created).toBeGreaterThan(0);
+  });
+
   it('in text mode says on stderr which seeder failed and that the run was rolled back', async () => {
     const text = await run(['run'], schema, { SEED_SEEDERS_DIR: seedersDir('failing-seeder.ts') });
     expect(text.code).toBe(1);

@@ -25,12 +25,12 @@ let backupKey: string;
 
 const UNREACHABLE = 'postgres://nobody@127.0.0.1:1/none';
 
-interface LedgerRow {
+type LedgerRow = {
   command: string;
   status: string;
   user_id: number | null;
   error_message: string | null;
-}
+};
 
 const ledger = () =>
   db.query<LedgerRow & { id: number }>(
@@ -49,7 +49,7 @@ beforeAll(async () => {
   // The in-process API reads credentials through the SDK's standard chain, as `serve` does.
   process.env.AWS_ACCESS_KEY_ID = created.env.AWS_ACCESS_KEY_ID;
   process.env.AWS_SECRET_ACCESS_KEY = created.env.AWS_SECRET_ACCESS_KEY;
-  api = await startApi({ db, env: created.env });
+  api = await startApi({ db, env: { ...created.env } });
   token = await api.login(SUPERADMIN_EMAIL, DEFAULT_PASSWORD);
 });
 

@@ -301,6 +301,32 @@ describe('reset', () => {
     expect(await db.query('select 1 from notes')).toEqual([]);
   });
 
+  it('reports the rows it emptied: per table under results.emptied, summed into total.deleted', async () => {
+    const counted = async () => {
+      const rows = await db.query<{ table: string; n: string }>(
+        `select 'permissions' as table, count(*)::text as n from permissions
+         union all select 'roles', count(*)::text from roles
+         union all select 'role_permissions', count(*)::text from role_permissions
+         union all select 'users', count(*)::text from users
+         union all select 'user_roles', count(*)::text from user_roles
+         union all select 'sms_templates', count(*)::text from sms_templates`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.table, Number(r.n)]));
+    };
+    await db.query(`delete from notes`);
+    await db.query(`insert into sms_templates (name, body) values ('extra_one', 'x'), ('extra_two', 'y')`);
+    const before = await counted();
+    const reset = await ok<RunDocument & { results: { emptied?: Record<string, number> } }>([
+      'reset',
+      '--yes',
+      '--no-backup',
+    ]);
+    expect(reset.results.emptied).toEqual(before);
+    const emptiedRows = Object.values(before).reduce((sum, n) => sum + n, 0);
+    expect(reset.results.total.deleted).toBe(emptiedRows);
+    expect(reset.results.total.created).toBe(33);
+  });
+
   it('empties and reseeds when other tables only hold rows that reference nothing', async () => {
     await db.query(`insert into notes (author_id, body) values (null, 'references nobody')`);
     const keys = (await dump()).foreignKeys;

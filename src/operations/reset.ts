@@ -6,6 +6,8 @@ import {
   type Reference,
 } from '../backup/restore/empty-tables.js';
 import { kyselyQueryable } from '../backup/restore/kysely-queryable.js';
+import type { Queryable } from '../backup/restore/live-schema.js';
+import { qualified } from '../db/quote.js';
 import type { Database } from '../db/database.js';
 import { OperationError, SeedError } from '../errors.js';
 import { allSeeders } from '../seeding/all-seeders.js';
@@ -61,11 +63,33 @@ export async function resetOperation(deps: OperationDeps, options: ResetOptions)
       const db = kyselyQueryable(trx);
       const tables = await findTables(db, database.schema, names);
       // Checked again under the transaction: rows may have appeared since the first look.
-      if (!cascade) refuseIfReferenced(await findReferences(db, tables));
+      const references = await findReferences(db, tables);
+      if (!cascade) refuseIfReferenced(references);
+      const emptied = await countRows(db, [
+        ...tables.map((t) => ({ schema: database.schema, table: t.name })),
+        ...(cascade ? references : []),
+      ]);
       await emptyTables(db, database.schema, tables, cascade);
+      return emptied;
     },
   });
   return { ...result, warnings: [...deps.store.warnings, ...result.warnings] };
+}
+
+/** Rows per table, read under the reset's lock just before it empties them. */
+async function countRows(
+  db: Queryable,
+  tables: readonly { schema: string; table: string }[],
+): Promise<Record<string, number>> {
+  const home = tables[0]?.schema;
+  const counts: Record<string, number> = {};
+  for (const { schema, table } of tables) {
+    const label = schema === home ? table : `${schema}.${table}`;
+    if (label in counts) continue;
+    const [row] = await db.query<{ n: string }>(`select count(*) as n from ${qualified(schema, table)}`);
+    counts[label] = Number(row?.n ?? 0);
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([x], [y]) => x.localeCompare(y)));
 }
 
 async function checkReferences(

@@ -36,8 +36,8 @@ export interface RunRequest {
   beforeSeeding?: (executionId: number) => Promise<PreSeedOutcome>;
   /** Masks secrets in what is stored in the execution record (the CLI passes its output's redactor). */
   redact?: (text: string) => string;
-  /** Runs inside the transaction before the seeders (reset empties tables here). */
-  insideTransaction?: (trx: AnyKysely) => Promise<void>;
+  /** Runs inside the transaction before the seeders (reset empties tables here and returns the rows emptied per table). */
+  insideTransaction?: (trx: AnyKysely) => Promise<Record<string, number> | undefined>;
 }
 
 export interface RunResult {
@@ -110,7 +110,11 @@ async function seedInTransaction(
   const open = await request.database.beginTransaction();
   let current: Seeder<AnyDB> | undefined;
   try {
-    await request.insideTransaction?.(open.trx);
+    const emptied = await request.insideTransaction?.(open.trx);
+    if (emptied) {
+      results.emptied = emptied;
+      results.total.deleted += Object.values(emptied).reduce((sum, n) => sum + n, 0);
+    }
     for (const seeder of seeders) {
       current = seeder;
       context.signal.throwIfAborted();
@@ -145,6 +149,7 @@ async function runOne(
     const entry = results.seeders[seeder.name];
     if (entry)
       Object.assign(entry, {
+        ...session.counts(),
         status: 'failed' satisfies SeederStatus,
         duration_ms: Math.round(performance.now() - started),
         error: (error as Error).message,
@@ -168,6 +173,8 @@ function describeFailure(
 ): RunFailure {
   for (const entry of Object.values(results.seeders))
     if (entry.status === 'completed') entry.status = 'rolled_back';
+  // Nothing stayed: the totals say what was committed; each seeder keeps what it attempted.
+  results.total = { created: 0, updated: 0, deleted: 0 };
   let failure: SeedError;
   if (signal.aborted) failure = new CancelledError();
   else if (error instanceof SeedError) failure = error;

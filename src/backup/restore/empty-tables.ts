@@ -7,6 +7,8 @@ import { withPartitions } from './relations.js';
 export interface Reference {
   /** The referencing table, e.g. `orders`. */
   table: string;
+  /** Its schema (the referencing table may live outside the reset's schema). */
+  schema: string;
   constraint: string;
   /** The table of the set it points at. */
   target: string;
@@ -83,7 +85,13 @@ export async function findReferences(db: Queryable, tables: readonly TableRow[])
     );
     const rows = Number(count?.n ?? 0);
     if (rows > 0)
-      references.push({ table: key.table_name, constraint: key.constraint_name, target: key.target, rows });
+      references.push({
+        table: key.table_name,
+        schema: key.schema_name,
+        constraint: key.constraint_name,
+        target: key.target,
+        rows,
+      });
   }
   return references;
 }
