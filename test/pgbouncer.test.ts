@@ -136,6 +136,17 @@ describe.skipIf(!available)('PgBouncer in session mode', () => {
     expect(await tablesIn(db, 'refused_parameter')).toEqual([]);
   });
 
+  it('a session pool of one server connection: exit 1 saying the pool is too small; nothing touched', async () => {
+    const tiny = await bouncer(pgAdminUrl(), { poolMode: 'session', poolSize: 1, queryWaitTimeout: 2 });
+    const result = await runCli(['run', '--json'], { env: env(tiny.url(db.url), 'starved') });
+    expect(result.code, result.stderr).toBe(1);
+    const failure = result.json<FailureDocument>();
+    expect(failure.error.code).toBe('DATABASE_UNAVAILABLE');
+    expect(failure.error.message).toMatch(/pool_size of at least database\.poolSize/);
+    expect(failure.error.message).toMatch(/nothing was changed/i);
+    expect(await tablesIn(db, 'starved')).toEqual([]);
+  });
+
   it('two concurrent runs: one waits for the other; no duplicate rows; both recorded', async () => {
     const slow = env(pooled, 'together', {
       SEED_SEEDERS_DIR: seedersDir('slow-seeder.ts'),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { PoolerUnsupportedError } from '../errors.js';
+import { DatabaseUnavailableError, PoolerUnsupportedError } from '../errors.js';
 
 /** What to do about a transaction-mode pooler (the end of every such message). */
 export const TRANSACTION_POOLING_FIX =
@@ -49,13 +49,28 @@ export async function refuseTransactionPooling(pool: pg.Pool, description: strin
     // A shared or failed session is closed rather than pooled: it carries the probe's token.
     for (const client of clients) client.release(shared !== undefined || failed !== undefined);
   }
-  if (failed) throw failed;
+  if (failed) throw probeFailure(failed, description);
   if (shared)
     throw new PoolerUnsupportedError(
       `${description} is reached through a connection pooler in transaction (or statement) pooling mode: ${shared}. ` +
         'foodfleet-seed holds its run lock on a session of its own, which such a pooler shares with other clients, so two runs could overlap. ' +
         `Nothing was changed. ${TRANSACTION_POOLING_FIX}`,
     );
+}
+
+/**
+ * The probe holds two connections at once, as every run does (the lock and the transaction): a
+ * session-mode pool of one server connection makes the second wait until the pooler gives up.
+ */
+function probeFailure(error: unknown, description: string): DatabaseUnavailableError {
+  const message = (error as Error)?.message ?? String(error);
+  const starved = /query_wait_timeout|timeout exceeded when trying to connect/i.test(message);
+  return new DatabaseUnavailableError(
+    starved
+      ? `${description} did not give a second connection (${message}): foodfleet-seed needs up to database.poolSize connections at once (the run lock, the seeding transaction, …); behind a session-mode pooler give it a pool_size of at least database.poolSize per process that may run at once. Nothing was changed.`
+      : `Cannot check the connection to ${description}: ${message}. Nothing was changed.`,
+    { cause: error },
+  );
 }
 
 async function session(

@@ -15,6 +15,8 @@ export interface PgBouncerOptions {
   poolSize?: number;
   /** Startup parameters PgBouncer passes over instead of refusing the connection. */
   ignoreStartupParameters?: string[];
+  /** Seconds a client waits for a server connection before PgBouncer fails its query (default 30). */
+  queryWaitTimeout?: number;
 }
 
 export interface RunningPgBouncer {
@@ -89,7 +91,7 @@ export async function startPgBouncer(
       'max_client_conn = 100',
       `ignore_startup_parameters = ${(options.ignoreStartupParameters ?? []).join(',')}`,
       // A client waiting for a server connection gives up well within a test's time.
-      'query_wait_timeout = 30',
+      `query_wait_timeout = ${options.queryWaitTimeout ?? 30}`,
       'log_connections = 0',
       'log_disconnections = 0',
       '',
