@@ -208,6 +208,23 @@ describe.skipIf(!available)('PgBouncer in transaction mode', () => {
     },
   );
 
+  it('the documented fix: a session-mode [databases] entry beside the transaction pool runs normally', async () => {
+    const mixed = await bouncer(pgAdminUrl(), {
+      poolMode: 'transaction',
+      poolSize: 5,
+      sessionAliases: { foodfleet_seed: db.name },
+    });
+    const viaTransactionPool = await runCli(['run', '--json'], { env: env(mixed.url(db.url), 'mixed') });
+    expectRefused(viaTransactionPool);
+    const sessionUrl = new URL(mixed.url(db.url));
+    sessionUrl.pathname = '/foodfleet_seed';
+    const viaSessionEntry = await runCli(['run', '--json', '--no-backup'], {
+      env: env(sessionUrl.toString(), 'mixed'),
+    });
+    expect(viaSessionEntry.code, viaSessionEntry.stderr).toBe(0);
+    expect(await rowCounts(db, 'mixed')).toEqual(SEEDED);
+  });
+
   it('two concurrent runs with default_pool_size=1: neither proceeds, the database is untouched', async () => {
     const slow = env(single, 'concurrent_refused', {
       SEED_SEEDERS_DIR: seedersDir('slow-seeder.ts'),

@@ -153,7 +153,7 @@ async function tryOnce(
     if (!state) throw new Error('pg_backend_pid() returned no row');
     if (state.here || (state.holder !== null && state.holder !== '')) {
       throw new PoolerUnsupportedError(
-        `This connection reached a server session that already carries another client's run lock: a connection pooler shares server sessions between clients (transaction pooling), where the run lock cannot keep two runs apart. Nothing was changed. ${TRANSACTION_POOLING_FIX}`,
+        `This connection reached a server session that already carries another client's run lock: a connection pooler shares server sessions between clients (transaction pooling, or session pooling without server_reset_query = DISCARD ALL), where the run lock cannot keep two runs apart. Nothing was changed. ${TRANSACTION_POOLING_FIX}`,
       );
     }
     const { rows: taken } = await client.query<{ locked: boolean }>(

@@ -15,6 +15,11 @@ export interface PgBouncerOptions {
   poolSize?: number;
   /** Startup parameters PgBouncer passes over instead of refusing the connection. */
   ignoreStartupParameters?: string[];
+  /**
+   * Extra [databases] entries in session mode whatever poolMode says (name → database), as
+   * docs/poolers.md recommends for foodfleet-seed next to an application's transaction pool.
+   */
+  sessionAliases?: Record<string, string>;
   /** Seconds a client waits for a server connection before PgBouncer fails its query (default 30). */
   queryWaitTimeout?: number;
 }
@@ -79,6 +84,10 @@ export async function startPgBouncer(
     ini,
     [
       '[databases]',
+      ...Object.entries(options.sessionAliases ?? {}).map(
+        ([alias, database]) =>
+          `${alias} = host=${server.hostname} port=${server.port || '5432'} dbname=${database} pool_mode=session`,
+      ),
       `* = host=${server.hostname} port=${server.port || '5432'}`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
