@@ -6,7 +6,7 @@ import type { Release } from './database.js';
 import { TRANSACTION_POOLING_FIX } from './pooler-probe.js';
 
 /** Advisory-lock namespace of the tool (the second key is the schema's hash). */
-export const LOCK_NAMESPACE = 0x5eed;
+const LOCK_NAMESPACE = 0x5eed;
 /** Session setting that marks the server session holding the lock with its holder's token. */
 const TOKEN_SETTING = 'foodfleet_seed.run_lock';
 

@@ -7,7 +7,7 @@ import { ensurePostgresUser, type UserIds } from './postgres-user.js';
 import { redactUrl } from './redact.js';
 import { tempDir } from './temp-dir.js';
 
-export type PoolMode = 'session' | 'transaction';
+type PoolMode = 'session' | 'transaction';
 
 export interface PgBouncerOptions {
   poolMode: PoolMode;
@@ -35,7 +35,7 @@ const CANDIDATES = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin
 const START_TIMEOUT_MS = 15_000;
 
 /** Path of the pgbouncer binary (Debian package `pgbouncer`), or undefined when not installed. */
-export function pgbouncerBinary(): string | undefined {
+function pgbouncerBinary(): string | undefined {
   for (const candidate of CANDIDATES) {
     try {
       accessSync(candidate, constants.X_OK);
