@@ -293,7 +293,7 @@ describe.skipIf(!available)('the run lock behind a transaction-mode PgBouncer (d
     // What PgBouncer's server_reset_query (DISCARD ALL) does to the shared server session.
     await third.query('discard all');
     expect(await holders()).toEqual([]);
-    expect(await codeOf(held.verify())).toBe('POOLER_UNSUPPORTED');
+    expect(await codeOf(held.verify())).toBe('LOCK_LOST');
     const commitCheck = held.assertHeldBeforeCommit((text, params) =>
       db.query(text, params).then((rows) => ({ rows })),
     );

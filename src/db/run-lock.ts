@@ -51,10 +51,10 @@ function heldBy(pid: string): string {
  * first checks the session carries no holder's state — neither the lock (re-entry) nor another
  * holder's token — then takes the lock and marks the session with this holder's random token.
  * A shared session is refused, never re-entered; on any other session the lock conflicts as
- * usual. The holder re-checks pid, token and lock before each phase, and the seeding/restore
- * transaction checks in its own last statement before COMMIT that the lock's backend still holds
- * it, so a lost lock (session dropped, pooler reset) rolls the work back instead of committing
- * next to another run.
+ * usual. The holder re-checks pid, token and lock when the seeding transaction begins, and the
+ * seeding/restore transaction checks in its own last statement before COMMIT that the lock's
+ * backend still holds it, so a lost lock (session dropped, pooler reset) rolls the work back
+ * instead of committing next to another run (LOCK_LOST, exit 1: by then the run was recorded).
  */
 export async function acquireRunLock(
   pool: pg.Pool,
@@ -118,8 +118,8 @@ export async function acquireRunLock(
       );
       const row = rows[0];
       if (row?.pid !== pid || row.token !== token)
-        throw new PoolerUnsupportedError(
-          `${lostMessage('its connection now reaches another server session, so a connection pooler shares sessions between clients (transaction pooling)')} ${TRANSACTION_POOLING_FIX}`,
+        throw new RunLockLostError(
+          `${lostMessage('its connection now reaches another server session (a connection pooler in transaction mode shares sessions between clients)')} ${TRANSACTION_POOLING_FIX}`,
         );
       if (!row.held) throw new RunLockLostError(lostMessage('its session no longer holds it'));
     },
