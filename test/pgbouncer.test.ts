@@ -114,15 +114,26 @@ describe.skipIf(!available)('PgBouncer in session mode', () => {
     expect(await canonicalDump(query, 'pooled')).toEqual(seeded);
   });
 
-  it('database.statementTimeout connects through a stock PgBouncer (no startup parameter it refuses)', async () => {
+  it('database.statementTimeout connects through a stock PgBouncer and still limits statements', async () => {
     const dir = tempDir('foodfleet-pgbouncer-config-');
     const config = path.join(dir, 'seedrc.json');
-    writeFileSync(config, JSON.stringify({ database: { statementTimeout: 30 } }));
+    writeFileSync(config, JSON.stringify({ database: { statementTimeout: 1 } }));
     const result = await runCli(['run', '--json', '--no-backup', '--config', config], {
       env: env(pooled, 'timeout'),
     });
     expect(result.code, result.stderr).toBe(0);
     expect(await rowCounts(db, 'timeout')).toEqual(SEEDED);
+
+    // A statement longer than the limit is cancelled by the server: the timeout is in force.
+    const slow = await runCli(['run', '--json', '--no-backup', '--config', config], {
+      env: env(pooled, 'timeout', {
+        SEED_SEEDERS_DIR: seedersDir('slow-seeder.ts'),
+        SLOW_SEEDER_SECONDS: '3',
+        SLOW_SEEDER_MODE: 'sql',
+      }),
+    });
+    expect(slow.code, slow.stderr).toBe(1);
+    expect(slow.json<FailureDocument>().error.message).toMatch(/statement timeout/);
   });
 
   it('a startup parameter PgBouncer refuses: exit 2 naming ignore_startup_parameters; nothing touched', async () => {
