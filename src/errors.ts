@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'SEEDER_LOAD'
   | 'PRODUCTION_REFUSED'
   | 'DATABASE_UNAVAILABLE'
+  | 'POOLER_UNSUPPORTED'
+  | 'LOCK_LOST'
   | 'NOT_FOUND'
   | 'CANCELLED'
   | 'BACKUP_FAILED'
@@ -113,6 +115,24 @@ export class ProductionRefusedError extends SeedError {
 export class DatabaseUnavailableError extends SeedError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DATABASE_UNAVAILABLE', message, EXIT_CODES.failed, options);
+  }
+}
+
+/**
+ * A connection pooler between the tool and PostgreSQL does not keep a session per connection
+ * (transaction pooling), or refuses a startup parameter: nothing was touched; the fix is in the
+ * connection settings (see docs/poolers.md).
+ */
+export class PoolerUnsupportedError extends SeedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('POOLER_UNSUPPORTED', message, EXIT_CODES.usage, options);
+  }
+}
+
+/** The run lock's session no longer holds the lock: the work in flight was rolled back. */
+export class RunLockLostError extends SeedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOCK_LOST', message, EXIT_CODES.failed, options);
   }
 }
 

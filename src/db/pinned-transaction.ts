@@ -3,14 +3,20 @@ import type pg from 'pg';
 import type { OpenTransaction } from './database.js';
 import { postgresCopyIn } from './postgres-copy.js';
 import type { AnyDB } from './any-kysely.js';
+import type { TransactionQuery } from './run-lock.js';
 
 /**
  * A transaction on one client taken from the pool, seen by Kysely as a pool of that single
  * client: seeders' queries and `COPY … FROM STDIN` then share one session and one transaction,
  * which Kysely's own pool gives no way to reach. The client goes back to the pool at the end —
  * destroyed instead when the rollback itself failed, so a broken session is never reused.
+ * `beforeCommit` runs inside the transaction right before COMMIT (the run lock's last check).
  */
-export async function beginPinnedTransaction(pool: pg.Pool, schema: string): Promise<OpenTransaction> {
+export async function beginPinnedTransaction(
+  pool: pg.Pool,
+  schema: string,
+  beforeCommit?: (query: TransactionQuery) => Promise<void>,
+): Promise<OpenTransaction> {
   const client = await pool.connect();
   // Kysely releases after commit/rollback; the real release waits for the outcome below.
   const session = { query: client.query.bind(client), release: () => undefined };
@@ -33,7 +39,8 @@ export async function beginPinnedTransaction(pool: pg.Pool, schema: string): Pro
     trx,
     copyIn: (table, columns) => postgresCopyIn(client, table, columns),
     async commit() {
-      // A failed COMMIT keeps the client: the caller's rollback() releases it.
+      // A failed check or COMMIT keeps the client: the caller's rollback() releases it.
+      await beforeCommit?.((text, params) => client.query(text, params));
       await trx.commit().execute();
       release(false);
     },

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Database, Release } from './database.js';
+import type { Database } from './database.js';
 import { ConfigError, DatabaseUnavailableError } from '../errors.js';
 import { maskUrl } from '../config/secrets.js';
-import { sleep } from '../util/sleep.js';
 import { beginPinnedTransaction } from './pinned-transaction.js';
 import type { AnyDB } from './any-kysely.js';
+import { refuseTransactionPooling, startupParameterRefusal } from './pooler-probe.js';
+import { acquireRunLock, type HeldRunLock, type TransactionQuery } from './run-lock.js';
 
 export interface PostgresOptions {
   url: string;
@@ -18,10 +19,14 @@ export interface PostgresOptions {
   ssl?: boolean | { ca?: string | undefined; rejectUnauthorized: boolean } | undefined;
 }
 
-/** Advisory-lock namespace of the tool (the second key is the schema's hash). */
-const LOCK_NAMESPACE = 0x5eed;
+/** The postgres backend: its pool (for COPY sessions) and the run lock's check before a COMMIT. */
+export interface PostgresDatabase extends Database {
+  readonly pool: pg.Pool;
+  /** Throws when this process holds the run lock and its session lost it (see run-lock.ts). */
+  beforeCommit(query: TransactionQuery): Promise<void>;
+}
 
-export async function openPostgres(options: PostgresOptions): Promise<Database & { pool: pg.Pool }> {
+export async function openPostgres(options: PostgresOptions): Promise<PostgresDatabase> {
   const description = `PostgreSQL ${maskUrl(options.url)} (schema ${options.schema})`;
   // A per-process application_name lets Ctrl-C cancel exactly this process's running statement.
   const applicationName = `foodfleet-seed:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -30,13 +35,33 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     max: options.poolSize,
     application_name: applicationName,
     connectionTimeoutMillis: 10_000,
-    ...(options.statementTimeout > 0 ? { statement_timeout: options.statementTimeout * 1000 } : {}),
+    // A SET, not the statement_timeout startup parameter: PgBouncer refuses startup parameters
+    // it does not know unless ignore_startup_parameters lists them.
+    ...(options.statementTimeout > 0
+      ? {
+          onConnect: async (client: pg.ClientBase) => {
+            await client.query('select pg_catalog.set_config($1, $2, false)', [
+              'statement_timeout',
+              String(options.statementTimeout * 1000),
+            ]);
+          },
+        }
+      : {}),
     ...(options.ssl !== undefined ? { ssl: sslOptions(options.ssl) } : {}),
   });
   // An idle client dropped by the server must not crash the process.
   pool.on('error', () => undefined);
-  await checkConnection(pool, options.url);
+  await checkConnection(pool, options.url, description);
+  await refuseTransactionPooling(pool, description).catch(async (error: unknown) => {
+    await pool.end().catch(() => undefined);
+    throw error;
+  });
   const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
+  // The run lock this process holds, which every seeding/restore transaction checks before COMMIT.
+  let runLock: HeldRunLock | undefined;
+  const beforeCommit = async (query: TransactionQuery) => {
+    await runLock?.assertHeldBeforeCommit(query);
+  };
 
   return {
     kind: 'postgres',
@@ -44,8 +69,20 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
     schema: options.schema,
     description,
     pool,
-    beginTransaction: () => beginPinnedTransaction(pool, options.schema),
-    acquireRunLock: (timeoutMs, signal) => acquireAdvisoryLock(pool, options.schema, timeoutMs, signal),
+    beforeCommit,
+    async beginTransaction() {
+      await runLock?.verify();
+      return beginPinnedTransaction(pool, options.schema, beforeCommit);
+    },
+    async acquireRunLock(timeoutMs, signal) {
+      const held = await acquireRunLock(pool, options.schema, timeoutMs, signal);
+      if (!held) return null;
+      runLock = held;
+      return async () => {
+        if (runLock === held) runLock = undefined;
+        await held.release();
+      };
+    },
     async cancelRunning() {
       await pool
         .query(
@@ -79,55 +116,18 @@ function sslOptions(ssl: NonNullable<PostgresOptions['ssl']>): pg.PoolConfig['ss
   return { rejectUnauthorized: ssl.rejectUnauthorized, ...(ca ? { ca } : {}) };
 }
 
-async function checkConnection(pool: pg.Pool, url: string): Promise<void> {
+async function checkConnection(pool: pg.Pool, url: string, description: string): Promise<void> {
   try {
     const client = await pool.connect();
     client.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
+    const refusal = startupParameterRefusal(error, description);
+    if (refusal) throw refusal;
     throw new DatabaseUnavailableError(
       `Cannot connect to ${maskUrl(url)}: ${(error as Error).message}. Nothing was changed. ` +
         'Check DATABASE_URL / database.url and that the server is reachable.',
       { cause: error },
     );
   }
-}
-
-/** Session-level advisory lock on a dedicated client: it dies with the session if the process dies. */
-async function acquireAdvisoryLock(
-  pool: pg.Pool,
-  schema: string,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<Release | null> {
-  const client = await pool.connect();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const { rows } = await client.query<{ locked: boolean }>(
-        'select pg_try_advisory_lock($1, hashtext($2)) as locked',
-        [LOCK_NAMESPACE, schema],
-      );
-      if (rows[0]?.locked) break;
-      if (Date.now() >= deadline || signal?.aborted) {
-        client.release();
-        return null;
-      }
-      await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
-    }
-  } catch (error) {
-    client.release(true);
-    throw error;
-  }
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    try {
-      await client.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, schema]);
-      client.release();
-    } catch {
-      client.release(true);
-    }
-  };
 }

@@ -71,11 +71,22 @@ function appliedNames(results: MigrationResultSet['results']): string[] {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: check first. */
+/**
+ * CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: check
+ * first. Two processes creating it at once can still collide (the loser gets a unique violation
+ * on pg_namespace, IF NOT EXISTS notwithstanding): the schema existing afterwards is success.
+ */
 async function ensureSchema(database: Database): Promise<void> {
-  const { rows } = await sql<{
-    found: number;
-  }>`select 1 as found from pg_namespace where nspname = ${database.schema}`.execute(database.kysely);
-  if (rows.length === 0)
+  const exists = async () =>
+    (
+      await sql<{
+        found: number;
+      }>`select 1 as found from pg_namespace where nspname = ${database.schema}`.execute(database.kysely)
+    ).rows.length > 0;
+  if (await exists()) return;
+  try {
     await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.kysely);
+  } catch (error) {
+    if (!(await exists())) throw error;
+  }
 }

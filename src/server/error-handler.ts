@@ -24,6 +24,10 @@ const STATUS_BY_CODE = {
   RESET_REFUSED: 409,
   OPERATION_FAILED: 500,
   DATABASE_UNAVAILABLE: 503,
+  // The database URL points at a transaction-mode pooler: a deployment fix, not a retry.
+  POOLER_UNSUPPORTED: 500,
+  // The lock session was lost (connection dropped): retrying once the database is back is right.
+  LOCK_LOST: 503,
   STORE_UNAVAILABLE: 503,
   // The server is shutting down and the grace period ran out: the run was rolled back.
   CANCELLED: 503,

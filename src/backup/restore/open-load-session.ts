@@ -1,6 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import type { Database } from '../../db/database.js';
+import type { PostgresDatabase } from '../../db/postgres-database.js';
 import type { LoadSession } from './load-session.js';
 
 /**
@@ -11,10 +12,12 @@ export async function withLoadSession<T>(
   database: Database,
   fn: (session: LoadSession) => Promise<T>,
 ): Promise<T> {
-  const backend = database as Database & { pool?: pg.Pool; pglite?: PGlite };
+  const backend = database as Database & { pool?: pg.Pool; pglite?: PGlite } & Partial<
+      Pick<PostgresDatabase, 'beforeCommit'>
+    >;
   if (backend.pool) {
     const { withPostgresSession } = await import('./postgres-session.js');
-    return withPostgresSession(backend.pool, fn);
+    return withPostgresSession(backend.pool, fn, backend.beforeCommit);
   }
   if (backend.pglite) {
     const { withEmbeddedSession } = await import('./embedded-session.js');

@@ -1,21 +1,24 @@
 import type pg from 'pg';
 import type { LoadSession } from './load-session.js';
 import { postgresCopyIn } from '../../db/postgres-copy.js';
+import type { TransactionQuery } from '../../db/run-lock.js';
 
 /**
  * A dedicated pooled client for the restore: the load is one COPY FROM STDIN per table, the
  * fastest way into PostgreSQL (what pg_restore does), fed each value's text form as is.
  * The client is destroyed rather than reused when the work failed, so a half-finished COPY
- * can never leak into the pool.
+ * can never leak into the pool. `beforeCommit` runs inside the transaction right before its
+ * COMMIT (the run lock's last check).
  */
 export async function withPostgresSession<T>(
   pool: pg.Pool,
   fn: (session: LoadSession) => Promise<T>,
+  beforeCommit?: (query: TransactionQuery) => Promise<void>,
 ): Promise<T> {
   const client = await pool.connect();
   let failed: Error | undefined;
   try {
-    return await fn(postgresSession(client));
+    return await fn(postgresSession(client, beforeCommit));
   } catch (error) {
     failed = error as Error;
     throw error;
@@ -24,9 +27,14 @@ export async function withPostgresSession<T>(
   }
 }
 
-function postgresSession(client: pg.PoolClient): LoadSession {
+function postgresSession(
+  client: pg.PoolClient,
+  beforeCommit?: (query: TransactionQuery) => Promise<void>,
+): LoadSession {
   return {
     async query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
+      if (beforeCommit && /^\s*commit\s*$/i.test(sql))
+        await beforeCommit((text, values) => client.query(text, values));
       const result = await client.query(sql, params ? [...params] : undefined);
       return result.rows as R[];
     },
