@@ -26,6 +26,11 @@ export interface BackupStore {
    * `database-backups/`; keys passed to the other members are full keys that include it.
    */
   readonly prefix: string;
+  /**
+   * A download may be paused for minutes and resumed (a local file). A remote store's server may
+   * drop a paused download, so callers that pause long read the object again instead.
+   */
+  readonly holdsReadsOpen: boolean;
   /** Streams `body` to `key`; resolves once the object is whole and verified. */
   put(
     key: string,

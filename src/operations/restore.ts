@@ -1,6 +1,7 @@
 import type { CatalogItem } from '../backup/catalog.js';
 import { checkBackupKey } from '../backup/restore-key.js';
-import { checkBackup, planAgainstLive, streamBackup } from '../backup/restore/check-backup.js';
+import { checkBackup, type HeldRead, planAgainstLive, streamBackup } from '../backup/restore/check-backup.js';
+import type { BackupEvent } from '../backup/restore/read-backup.js';
 import { loadBackup } from '../backup/restore/load-backup.js';
 import { withLoadSession } from '../backup/restore/open-load-session.js';
 import {
@@ -144,9 +145,16 @@ async function runRestore(deps: OperationDeps, item: CatalogItem, run: RunOption
       const started = performance.now();
       events.started({ executionId: id, command: run.command, key: item.key });
       let stage: RestoreStage = 'check';
+      let held: HeldRead | null = null;
       try {
         const store = await deps.store.open();
-        const checked = await checkBackup(deps.database, store, item, deps.signal);
+        const safetyFirst = run.backup && deps.config.backup.enabled;
+        // One download serves the check and the load — unless a safety backup comes between, during
+        // which a remote store could drop a paused download (a local file cannot).
+        const checked = await checkBackup(deps.database, store, item, deps.signal, {
+          keepReading: store.holdsReadsOpen || !safetyFirst,
+        });
+        held = checked.rest;
         const warnings = [...checked.plan.warnings];
         for (const warning of warnings) events.warning(warning);
         stage = 'safety-backup';
@@ -157,7 +165,8 @@ async function runRestore(deps: OperationDeps, item: CatalogItem, run: RunOption
         }
         deps.signal.throwIfAborted();
         stage = 'load';
-        const tables = await loadInOneTransaction(deps, events, item, id);
+        const source = held?.events ?? streamBackup(store, item, deps.signal);
+        const tables = await loadInOneTransaction(deps, events, item, id, source);
         await tracker.recordRestoredKey(id, item.key);
         events.completed({
           executionId: id,
@@ -177,6 +186,7 @@ async function runRestore(deps: OperationDeps, item: CatalogItem, run: RunOption
         };
         return { value: result, results: { key: item.key, tables, safety_backup_key: safety.key, warnings } };
       } catch (error) {
+        await held?.close().catch(() => undefined);
         const failure = restoreFailure(error, {
           stage,
           key: item.key,
@@ -214,14 +224,14 @@ async function loadInOneTransaction(
   events: RestoreEvents,
   item: CatalogItem,
   executionId: number,
+  source: AsyncGenerator<BackupEvent>,
 ): Promise<Record<string, number>> {
   const { database } = deps;
-  const store = await deps.store.open();
   const outcome = await withLoadSession(database, (session) =>
     loadBackup({
       session,
       schema: database.schema,
-      events: streamBackup(store, item, deps.signal),
+      events: source,
       plan: (metadata) => planAgainstLive(session, database.schema, item, metadata),
       signal: deps.signal,
       lockTimeoutMs: deps.lockTimeoutSeconds * 1000,

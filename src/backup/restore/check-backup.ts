@@ -21,12 +21,70 @@ export async function checkBackup(
   store: BackupStore,
   item: CatalogItem,
   signal: AbortSignal,
-): Promise<{ metadata: BackupMetadata; plan: RestorePlan }> {
-  const metadata = await readMetadata(store, item, signal);
-  const plan = await withLoadSession(database, (session) =>
-    planAgainstLive(session, database.schema, item, metadata),
-  );
-  return { metadata, plan };
+  options: { keepReading?: boolean } = {},
+): Promise<CheckedBackup> {
+  const read = options.keepReading
+    ? await readMetadataAndHold(store, item, signal)
+    : { metadata: await readMetadata(store, item, signal), rest: null };
+  try {
+    const plan = await withLoadSession(database, (session) =>
+      planAgainstLive(session, database.schema, item, read.metadata),
+    );
+    return { metadata: read.metadata, plan, rest: read.rest };
+  } catch (error) {
+    await read.rest?.close();
+    throw error;
+  }
+}
+
+export interface CheckedBackup {
+  metadata: BackupMetadata;
+  plan: RestorePlan;
+  /**
+   * The whole backup as events (metadata first), continuing the read the check started, when
+   * asked to keep reading: the object is then downloaded once. `close()` it when it goes unused.
+   */
+  rest: HeldRead | null;
+}
+
+export interface HeldRead {
+  events: AsyncGenerator<BackupEvent>;
+  close(): Promise<void>;
+}
+
+/** Reads up to the metadata and keeps the rest of the same download for the load. */
+async function readMetadataAndHold(
+  store: BackupStore,
+  item: CatalogItem,
+  signal: AbortSignal,
+): Promise<{ metadata: BackupMetadata; rest: HeldRead }> {
+  const events = readBackup(await store.get(item.key, { signal }), item.manifest, {
+    metadataByteLimit: METADATA_BYTE_LIMIT,
+  });
+  try {
+    const first = await events.next();
+    if (first.done || first.value.kind !== 'metadata')
+      throw new BackupReadError('the document has no metadata entry');
+    const close = async () => {
+      await events.return(undefined);
+    };
+    return { metadata: first.value.metadata, rest: { events: replayFirst(first.value, events), close } };
+  } catch (error) {
+    await events.return(undefined);
+    throw error;
+  }
+}
+
+async function* replayFirst(
+  first: BackupEvent,
+  rest: AsyncGenerator<BackupEvent>,
+): AsyncGenerator<BackupEvent> {
+  try {
+    yield first;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
 }
 
 /** Plans against the schema as `db` sees it now (inside the restore's transaction, on the second pass). */

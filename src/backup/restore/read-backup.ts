@@ -19,7 +19,7 @@ export class BackupReadError extends Error {}
 export interface ReadOptions {
   /** Stop once the metadata entry is read (the check before anything is written). */
   metadataOnly?: boolean;
-  /** Byte cap on the decompressed text when reading the metadata only. */
+  /** The metadata entry must appear within this many bytes of decompressed text (any mode). */
   metadataByteLimit?: number;
 }
 
@@ -76,6 +76,11 @@ export async function* readBackup(
     for await (const chunk of tail) {
       for (const token of tokenizer.write(chunk as Buffer)) walker.push(token);
       state.flushRows();
+      if (!state.parsedMetadata && inflated.bytes() > (options.metadataByteLimit ?? Infinity)) {
+        throw new BackupReadError(
+          `the metadata entry is not within the first ${options.metadataByteLimit} bytes of the document`,
+        );
+      }
       yield* pending.splice(0);
       if (options.metadataOnly && state.parsedMetadata) return;
     }

@@ -31,6 +31,7 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
   return {
     description: root,
     prefix,
+    holdsReadsOpen: true,
 
     async put(key, body, putOptions): Promise<PutResult> {
       const file = fileOf(key);

@@ -58,6 +58,7 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
   return {
     description: describeBucket(s3),
     prefix: s3.prefix,
+    holdsReadsOpen: false,
 
     async put(key, body, putOptions): Promise<PutResult> {
       assertObjectKey(key);
