@@ -10,7 +10,7 @@ import { dummyHashSource } from './auth/dummy-hash.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
 import { TokenService } from './auth/tokens.js';
-import { UserStore } from './auth/user-store.js';
+import { notMigrated, UserStore } from './auth/user-store.js';
 import { createErrorHandler } from './error-handler.js';
 import { limitBody } from './input.js';
 import { requestLog } from './request-log.js';
@@ -61,7 +61,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     deps.database,
     clock,
     config.throttle ?? {},
-    once(() => migrateTracking(deps.database)),
+    // Nobody can log in before `migrate`: say so (503) rather than create the tool's tables first.
+    once(async () => {
+      if (!(await users.tablesExist())) throw notMigrated(deps.database.schema);
+      await migrateTracking(deps.database);
+    }),
   );
   const auth = {
     users,

@@ -27,6 +27,8 @@ export function escapeControl(text: string): string {
 export function indentContinuation(text: string): string {
   return text
     .split(/\r\n|\n/)
-    .map((line) => line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => escapeControl(ch)))
+    .map((line) =>
+      line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => escapeControl(ch)),
+    )
     .join('\n    ');
 }

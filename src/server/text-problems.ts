@@ -9,7 +9,8 @@ export function textProblems(value: unknown, path: string, damagedUtf8 = false):
     const problem = stringProblem(value, damagedUtf8);
     return problem ? [`${path}: ${problem}`] : [];
   }
-  if (Array.isArray(value)) return value.flatMap((item, i) => textProblems(item, `${path}.${i}`, damagedUtf8));
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => textProblems(item, `${path}.${i}`, damagedUtf8));
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([key, item]) => {
       const keyProblem = stringProblem(key, damagedUtf8);

@@ -86,22 +86,25 @@ export class LoginThrottle {
     await this.#purge(now);
     // A fixed order: two attempts locking the same rows cannot deadlock.
     const sorted = [...budgets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const outcome = await this.#database.kysely.transaction().execute(async (trx) => {
-      const taken: Array<{ budget: Budget; failures: number; expiresAt: Date }> = [];
-      for (const budget of sorted) {
-        const row = await this.#take(trx, budget, now);
-        if (!row) {
-          const wait = await this.#expiry(trx, budget.key);
-          // Throwing rolls the reservations already taken back with the transaction.
-          throw new Blocked(Math.max(1, Math.ceil((wait.getTime() - now.getTime()) / 1000)));
+    const outcome = await this.#database.kysely
+      .transaction()
+      .execute(async (trx) => {
+        const taken: Array<{ budget: Budget; failures: number; expiresAt: Date }> = [];
+        for (const budget of sorted) {
+          const row = await this.#take(trx, budget, now);
+          if (!row) {
+            const wait = await this.#expiry(trx, budget.key);
+            // Throwing rolls the reservations already taken back with the transaction.
+            throw new Blocked(Math.max(1, Math.ceil((wait.getTime() - now.getTime()) / 1000)));
+          }
+          taken.push({ budget, ...row });
         }
-        taken.push({ budget, ...row });
-      }
-      return taken;
-    }).catch((error: unknown) => {
-      if (error instanceof Blocked) return error;
-      throw error;
-    });
+        return taken;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof Blocked) return error;
+        throw error;
+      });
     if (outcome instanceof Blocked) return { retryAfterSeconds: outcome.seconds };
     let released = false;
     return {
