@@ -169,11 +169,13 @@ export async function saveMemo(db: Kysely<any>, key: MemoKey, memo: Memo): Promi
       row_versions: memo.rowVersions,
     })
     .onConflict((oc) =>
-      oc.columns(['seeder', 'call']).doUpdateSet({
-        input_digest: memo.inputDigest,
-        row_versions: memo.rowVersions,
-        updated_at: sql`now()`,
-      }),
+      oc
+        .columns(['seeder', 'call'])
+        .doUpdateSet({
+          input_digest: memo.inputDigest,
+          row_versions: memo.rowVersions,
+          updated_at: sql`now()`,
+        }),
     )
     .execute();
 }
