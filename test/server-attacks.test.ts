@@ -295,7 +295,7 @@ describe('logs cannot be forged', () => {
       const lines = api.log().split('\n');
       expect(lines.some((line) => line.startsWith('POST /api/v1/seeders/reset'))).toBe(false);
       expect(api.log()).toContain('\\nPOST /api/v1/seeders/reset 200 812 ms user=1\\n');
-      expect(api.log()).not.toMatch(/[\u0000\u001b\r]/);
+      for (const raw of ['\u0000', '\u001b', '\r']) expect(api.log()).not.toContain(raw);
       expect(api.log()).toContain('\\x1b[31m\\x00\\r');
     });
   });

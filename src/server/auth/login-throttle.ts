@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type QueryExecutorProvider } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { LOGIN_THROTTLE_TABLE } from '../../migrations/login-throttle-table.js';
 import type { Clock } from '../clock.js';
@@ -118,7 +118,7 @@ export class LoginThrottle {
   }
 
   async #take(
-    trx: Kysely<any>,
+    trx: QueryExecutorProvider,
     budget: Budget,
     now: Date,
   ): Promise<{ failures: number; expiresAt: Date } | undefined> {
@@ -137,7 +137,7 @@ export class LoginThrottle {
     return row && { failures: row.failures, expiresAt: new Date(row.expires_at) };
   }
 
-  async #expiry(trx: Kysely<any>, key: string): Promise<Date> {
+  async #expiry(trx: QueryExecutorProvider, key: string): Promise<Date> {
     const { rows } = await sql<{ expires_at: Date }>`
       select expires_at from ${this.#table()} where key = ${digest(key)}
     `.execute(trx);
