@@ -96,6 +96,31 @@ describe('bursts against bcrypt', () => {
 });
 
 describe('bursts against the failure budget', () => {
+  it('the counters table stays bounded: expired rows are purged, and past maxEntries the nearest to expiry go', async () => {
+    await withApi(
+      { settings: { bcryptCost: 4, trustProxy: 1, throttle: { ...GENEROUS_THROTTLE, maxEntries: 100 } } },
+      async (api) => {
+        const rows = async () =>
+          Number(
+            (await db.query<{ n: string }>('select count(*) as n from foodfleet_seed_login_throttle'))[0]?.n,
+          );
+        const spray = (i: number) =>
+          api.request('POST', LOGIN, {
+            body: { email: `spray-${i}@nowhere.test`, password: 'x' },
+            headers: { 'x-forwarded-for': `192.0.2.${i}` },
+          });
+        for (let i = 0; i < 60; i++) expect((await spray(i)).status).toBe(401);
+        expect(await rows()).toBeGreaterThan(100); // 180: pair, address and account for each
+        api.advanceClock(11); // the purge runs at most every 10 s per process
+        await spray(200);
+        expect(await rows()).toBeLessThanOrEqual(100 + 3);
+        api.advanceClock(901); // every window has passed
+        await spray(201);
+        expect(await rows()).toBe(3);
+      },
+    );
+  });
+
   it('30 concurrent wrong logins for one account: at most 5 are checked (401), the rest get 429', async () => {
     await withApi({}, async (api) => {
       const burst = await Promise.all(

@@ -24,7 +24,7 @@ export interface ThrottleOptions {
 
 export type ResolvedThrottleOptions = Required<ThrottleOptions>;
 
-export const THROTTLE_DEFAULTS: ResolvedThrottleOptions = {
+const THROTTLE_DEFAULTS: ResolvedThrottleOptions = {
   maxFailures: 5,
   maxFailuresPerAddress: 20,
   slowdownAfter: 10,

@@ -31,7 +31,7 @@ export async function reserveOrRefuse(
   return result;
 }
 
-export function tooManyAttempts(retryAfterSeconds: number): ApiError {
+function tooManyAttempts(retryAfterSeconds: number): ApiError {
   return new ApiError(
     429,
     `Too many failed attempts; nothing was checked. Wait ${retryAfterSeconds} s before trying again.`,
