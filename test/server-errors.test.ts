@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open-database.js';
 import { freshDatabase, type FreshDatabase } from './support/index.js';
 import {
+  clearThrottle,
   createUser,
   DEFAULT_PASSWORD,
+  GENEROUS_THROTTLE,
   seedWithCli,
   startApi,
   SUPERADMIN_EMAIL,
@@ -342,7 +344,7 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
 
   beforeAll(async () => {
     // A generous throttle: these tests fail logins on purpose and would otherwise meet the 429.
-    fresh = await startApi({ db, settings: { throttle: { maxFailures: 1000 } } });
+    fresh = await startApi({ db, settings: { throttle: GENEROUS_THROTTLE } });
   });
 
   afterAll(async () => {
@@ -401,6 +403,7 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
   });
 
   it('5 failures for one email → 429 with Retry-After, even with the right password; then the window passes', async () => {
+    await clearThrottle(db);
     const throttled = await startApi({ db });
     try {
       for (let i = 0; i < 5; i++) {
@@ -431,6 +434,7 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
   });
 
   it('X-Forwarded-For is ignored by default (no escaping the throttle by spoofing it), and used with server.trustProxy', async () => {
+    await clearThrottle(db);
     const direct = await startApi({ db });
     try {
       for (let i = 0; i < 5; i++) {
@@ -438,21 +442,21 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
         expect(
           (
             await direct.request('POST', '/api/v1/auth/login', {
-              body: { email: `spoof-${i}@nowhere.test`, password: 'x' },
+              body: { email: 'spoof@nowhere.test', password: 'x' },
               headers,
             })
           ).status,
         ).toBe(401);
       }
       const blocked = await direct.request('POST', '/api/v1/auth/login', {
-        body: { email: 'other@nowhere.test', password: 'x' },
+        body: { email: 'spoof@nowhere.test', password: 'x' },
         headers: { 'x-forwarded-for': '198.51.100.99' },
       });
       expect(blocked.status).toBe(429);
     } finally {
       await direct.close();
     }
-    const proxied = await startApi({ db, settings: { trustProxy: true } });
+    const proxied = await startApi({ db, settings: { trustProxy: 1 } });
     try {
       // The last entry is the one the proxy appended; earlier ones are whatever the client claimed.
       for (let i = 0; i < 5; i++) {
@@ -460,7 +464,7 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
         expect(
           (
             await proxied.request('POST', '/api/v1/auth/login', {
-              body: { email: `proxied-${i}@nowhere.test`, password: 'x' },
+              body: { email: SUPERADMIN_EMAIL, password: `wrong-${i}` },
               headers,
             })
           ).status,
@@ -471,6 +475,7 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
         headers: { 'x-forwarded-for': '203.0.113.5' },
       });
       expect(sameClient.status).toBe(429);
+      // Not a lockout: the account's owner, from an address of their own, still logs in.
       const otherClient = await proxied.request('POST', '/api/v1/auth/login', {
         body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
         headers: { 'x-forwarded-for': '203.0.113.6' },
@@ -481,8 +486,32 @@ describe('login: same answer for an unknown email, throttling, a responsive serv
     }
   });
 
-  it('5 failures from one client address across emails → 429 for any email', async () => {
-    const throttled = await startApi({ db });
+  it('server.trustProxy as a hop count: behind two proxies the client is the second entry from the end', async () => {
+    await clearThrottle(db);
+    const proxied = await startApi({ db, settings: { trustProxy: 2 } });
+    try {
+      // Claimed by the client, then appended by the outer proxy (198.51.100.7 = the client) and the inner one.
+      const chain = (claimed: string) => ({ 'x-forwarded-for': `${claimed}, 198.51.100.7, 10.1.1.1` });
+      for (let i = 0; i < 5; i++) {
+        const r = await proxied.request('POST', '/api/v1/auth/login', {
+          body: { email: SUPERADMIN_EMAIL, password: `wrong-${i}` },
+          headers: chain(`192.0.2.${i}`),
+        });
+        expect(r.status).toBe(401);
+      }
+      const spoofing = await proxied.request('POST', '/api/v1/auth/login', {
+        body: { email: SUPERADMIN_EMAIL, password: DEFAULT_PASSWORD },
+        headers: chain('192.0.2.200'),
+      });
+      expect(spoofing.status).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('server.loginThrottle.maxFailuresPerAddress failures from one client address across emails → 429 for any email', async () => {
+    await clearThrottle(db);
+    const throttled = await startApi({ db, settings: { throttle: { maxFailuresPerAddress: 5 } } });
     try {
       for (let i = 0; i < 5; i++) {
         expect(

@@ -161,6 +161,21 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
   };
 }
 
+/** Limits no test meets by accident (the throttle's counters are shared by every app on the database). */
+export const GENEROUS_THROTTLE = {
+  maxFailures: 10_000,
+  maxFailuresPerAddress: 10_000,
+  slowdownAfter: 10_000,
+  maxChecksPerAddress: 100,
+};
+
+/** Forgets every failed attempt counted so far (the counters live in the database, not the app). */
+export async function clearThrottle(db: FreshDatabase): Promise<void> {
+  await db.query(
+    "do $$ begin if to_regclass('foodfleet_seed_login_throttle') is not null then delete from foodfleet_seed_login_throttle; end if; end $$",
+  );
+}
+
 /** Seeds the database the way an operator does: `foodfleet-seed run`. */
 export async function seedWithCli(db: FreshDatabase, env: Record<string, string> = {}): Promise<void> {
   const result = await runCli(['run', '--no-backup', '--json'], { env: { DATABASE_URL: db.url, ...env } });

@@ -159,7 +159,8 @@ export async function resolveBackup(store: BackupStore, key?: string, schema?: s
     const latest = await findLatestBackup(store, undefined, schema);
     if (!latest) {
       throw new NotFoundError(
-        `No complete backup found in ${store.description} (prefix ${store.prefix || '(none)'}). Nothing was read or changed. ` +
+        // Never store.description: the API sends this message, and a folder store's is a server path.
+        `No complete backup found in the backup store (prefix ${store.prefix || '(none)'}). Nothing was read or changed. ` +
           'Take one with: foodfleet-seed backup',
       );
     }
@@ -168,7 +169,7 @@ export async function resolveBackup(store: BackupStore, key?: string, schema?: s
   const listed = (await store.list(key)).find((object) => object.key === key);
   if (!listed) {
     throw new NotFoundError(
-      `Backup ${key} does not exist in ${store.description}. Nothing was read or changed. List the stored backups with: foodfleet-seed backups`,
+      `Backup ${key} does not exist in the backup store. Nothing was read or changed. List the stored backups with: foodfleet-seed backups`,
     );
   }
   const outcome = await readManifest(store, key, listed);

@@ -1,9 +1,10 @@
+import { escapeControl, indentContinuation } from '../server/log-text.js';
 import type { ServerLogger } from '../server/logger.js';
 import type { Output } from './output.js';
 
 /**
  * The server's log through the CLI's Output: masked lines on stderr, or one JSON event per line
- * with `--log-format json`.
+ * with `--log-format json`. Text lines escape what a request controls (see log-text.ts).
  */
 export function outputLogger(out: Output): ServerLogger {
   const emit = (
@@ -13,15 +14,15 @@ export function outputLogger(out: Output): ServerLogger {
     fields: Record<string, unknown> = {},
   ) => {
     if (out.logFormat === 'json') out.event(event, { level, message, ...fields });
-    else if (level === 'warn') out.warn(message);
-    else out.info(level === 'error' ? `Error: ${message}` : message);
+    else if (level === 'warn') out.warn(indentContinuation(message));
+    else out.info(indentContinuation(level === 'error' ? `Error: ${message}` : message));
   };
   return {
     request(entry) {
       if (out.logFormat === 'json') out.event('request', { ...entry });
       else
         out.info(
-          `${entry.method} ${entry.path} ${entry.status} ${entry.duration_ms} ms${entry.user_id === null ? '' : ` user=${entry.user_id}`}`,
+          `${escapeControl(entry.method)} ${escapeControl(entry.path)} ${entry.status} ${entry.duration_ms} ms${entry.user_id === null ? '' : ` user=${entry.user_id}`}`,
         );
     },
     info: (event, message, fields) => emit('info', event, message, fields),

@@ -1,3 +1,4 @@
+import { safeErrorMessage, safeErrorStack } from '../db/describe-pg-error.js';
 import { EXIT_CODES, SeedError, type ErrorCode } from '../errors.js';
 import type { Output } from './output.js';
 
@@ -11,9 +12,8 @@ export function reportError(error: unknown, out: Output): number {
   }
   if (error instanceof SeedError)
     return print(out, error.code, error.message, error.exitCode, error.executionId);
-  const message = `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in foodfleet-seed; please report it with the command you ran.`;
-  if (!out.json && out.logFormat === 'text')
-    out.stderr.write(`${out.redact(String((error as Error)?.stack ?? ''))}\n`);
+  const message = `Unexpected error: ${safeErrorMessage(error)}. This is a bug in foodfleet-seed; please report it with the command you ran.`;
+  if (!out.json && out.logFormat === 'text') out.stderr.write(`${out.redact(safeErrorStack(error) ?? '')}\n`);
   return print(out, 'OPERATION_FAILED', message, EXIT_CODES.failed);
 }
 

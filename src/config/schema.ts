@@ -74,6 +74,21 @@ const backupSchema = z
   })
   .strict();
 
+const count = (min: number) => z.number().int().min(min, `must be a whole number ≥ ${min}`);
+
+/** Failed password checks (login and password change), counted in PostgreSQL across replicas. */
+const loginThrottleSchema = z
+  .object({
+    maxFailures: count(1).default(5).describe('per account and client address, within the window'),
+    maxFailuresPerAddress: count(1).default(20).describe('per client address, any account'),
+    slowdownAfter: count(0).default(10).describe('per account, from all addresses: then each attempt waits'),
+    slowdownSeconds: z.number().min(0).max(30).default(1),
+    windowSeconds: count(1).default(900),
+    maxEntries: count(100).default(10_000),
+    maxChecksPerAddress: count(1).default(2).describe('password checks in flight per client address'),
+  })
+  .strict();
+
 const serverSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -81,11 +96,17 @@ const serverSchema = z
     tokenSecret: z.string().min(32, 'must be at least 32 characters').optional(),
     tokenLifetime: z.number().int().positive().default(3600),
     lockTimeout: seconds.default(0),
-    bcryptCost: z.number().int().min(4).max(15).default(10),
+    // One cost for every hash, the dummy one included: a login's duration says nothing about the email.
+    bcryptCost: z.number().int().min(4).max(15).default(12),
     // Under Kubernetes' default 30 s termination grace, so a cancelled run rolls back before SIGKILL.
     shutdownTimeout: seconds.default(25),
-    // Behind a reverse proxy every client has the proxy's address: trust its X-Forwarded-For.
-    trustProxy: z.boolean().default(false),
+    // Behind reverse proxies every client has the proxy's address: trust that many X-Forwarded-For
+    // hops (true = 1, one proxy).
+    trustProxy: z
+      .union([z.boolean(), z.number().int().min(0).max(16)])
+      .default(false)
+      .transform((value) => (value === true ? 1 : value === false ? 0 : value)),
+    loginThrottle: loginThrottleSchema.default(loginThrottleSchema.parse({})),
   })
   .strict();
 
@@ -105,7 +126,10 @@ export const configSchema = z
         password: z
           .string()
           .min(8, 'must be at least 8 characters')
-          .max(72, 'must be at most 72 bytes (bcrypt ignores the rest)')
+          .refine(
+            (value) => Buffer.byteLength(value, 'utf8') <= 72,
+            'must be at most 72 bytes in UTF-8 (bcrypt ignores the rest)',
+          )
           .optional(),
       })
       .strict()

@@ -2,6 +2,7 @@ import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
 import type { Database } from '../db/database.js';
 import { OperationError } from '../errors.js';
 import { foodfleetTables } from './foodfleet-tables.js';
+import { LOGIN_THROTTLE_TABLE, loginThrottleTable } from './login-throttle-table.js';
 import { trackingTables } from './tracking-tables.js';
 import { MEMO_TABLE, upsertMemos } from './upsert-memos.js';
 
@@ -13,12 +14,17 @@ export const TOOL_TABLES = [
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
   MEMO_TABLE,
+  LOGIN_THROTTLE_TABLE,
 ] as const;
 
 const SETS = {
   tracking: {
     table: 'foodfleet_seed_tracking_migrations',
-    migrations: () => ({ '0001_seeder_executions': trackingTables }),
+    migrations: () => ({
+      '0001_seeder_executions': trackingTables,
+      // 0002 is taken by another change (database identity) landing separately.
+      '0003_login_throttle': loginThrottleTable,
+    }),
   },
   foodfleet: {
     table: 'foodfleet_seed_migrations',

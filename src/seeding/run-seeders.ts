@@ -1,5 +1,6 @@
 import type { AnyDB, AnyKysely } from '../db/any-kysely.js';
 import type { Database, OpenTransaction } from '../db/database.js';
+import { safeErrorMessage, safeErrorStack } from '../db/describe-pg-error.js';
 import { CancelledError, type RunFailure, SeedError, SeederFailedError, withRunResults } from '../errors.js';
 import { migrateAll } from '../migrations/migrate.js';
 import type { ExecutionOrigin } from '../tracking/executions.js';
@@ -152,9 +153,9 @@ async function runOne(
         ...session.counts(),
         status: 'failed' satisfies SeederStatus,
         duration_ms: Math.round(performance.now() - started),
-        error: (error as Error).message,
+        error: safeErrorMessage(error),
       });
-    events.seederFailed({ executionId, seeder: seeder.name, error: (error as Error).message });
+    events.seederFailed({ executionId, seeder: seeder.name, error: safeErrorMessage(error) });
     throw error;
   }
   const counts = session.counts();
@@ -181,14 +182,14 @@ function describeFailure(
   else if (current) {
     failure = new SeederFailedError(
       current.name,
-      `${current.name} failed: ${(error as Error).message}. The whole run was rolled back: nothing any seeder wrote in this run remains.`,
+      `${current.name} failed: ${safeErrorMessage(error)}. The whole run was rolled back: nothing any seeder wrote in this run remains.`,
       { cause: error },
     );
-    failure.stack = (error as Error).stack ?? failure.stack;
+    failure.stack = safeErrorStack(error) ?? failure.stack;
   } else {
     failure = new SeederFailedError(
       '(commit)',
-      `The run failed at commit: ${(error as Error).message}. It was rolled back; nothing was changed.`,
+      `The run failed at commit: ${safeErrorMessage(error)}. It was rolled back; nothing was changed.`,
       { cause: error },
     );
   }

@@ -26,17 +26,17 @@ export function principalOf(c: AppContext): Principal {
 }
 
 /**
- * The client's address for login throttling: the peer, or — with `server.trustProxy`, behind one
- * reverse proxy — the last X-Forwarded-For entry, the one that proxy appended (earlier entries are
- * whatever the client sent).
+ * The client's address for throttling: the peer, or — behind `trustedProxies` reverse proxies
+ * (`server.trustProxy`) — the X-Forwarded-For entry that many hops back: each proxy appends the
+ * address it received from, so the entries before those are whatever the client claimed.
  */
-export function clientAddress(c: AppContext, trustProxy: boolean): string {
+export function clientAddress(c: AppContext, trustedProxies: number): string {
   const peer = c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
-  if (!trustProxy) return peer;
-  const forwarded = c.req
-    .header('x-forwarded-for')
-    ?.split(',')
+  if (trustedProxies <= 0) return peer;
+  const forwarded = (c.req.header('x-forwarded-for') ?? '')
+    .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return forwarded?.at(-1) ?? peer;
+  const chain = [peer, ...forwarded.reverse()];
+  return chain[Math.min(trustedProxies, chain.length - 1)] as string;
 }

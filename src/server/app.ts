@@ -4,11 +4,13 @@ import type { AppEnv } from './app-env.js';
 import type { Clock } from './clock.js';
 import type { ServerLogger } from './logger.js';
 import type { Operations } from './operations.js';
+import { migrateTracking } from '../migrations/migrate.js';
+import { ChecksInFlight } from './auth/checks-in-flight.js';
 import { dummyHashSource } from './auth/dummy-hash.js';
 import { LoginThrottle, type ThrottleOptions } from './auth/login-throttle.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
 import { TokenService } from './auth/tokens.js';
-import { UserStore } from './auth/user-store.js';
+import { notMigrated, UserStore } from './auth/user-store.js';
 import { createErrorHandler } from './error-handler.js';
 import { limitBody } from './input.js';
 import { requestLog } from './request-log.js';
@@ -26,9 +28,9 @@ export interface AppSettings {
   tokenLifetime: number;
   /** bcrypt cost for new password hashes (`server.bcryptCost`). */
   bcryptCost: number;
-  /** Behind a reverse proxy: the client address comes from X-Forwarded-For (`server.trustProxy`). */
-  trustProxy?: boolean;
-  /** Login throttling (default 5 failures per 15 minutes, per email and per client address). */
+  /** Reverse proxies in front whose X-Forwarded-For hops are trusted (`server.trustProxy`; default 0). */
+  trustProxy?: number;
+  /** Failed password checks allowed (`server.loginThrottle`; defaults in login-throttle.ts). */
   throttle?: ThrottleOptions;
   /** Masks known secrets in error details (default: unchanged). */
   redact?: (text: string) => string;
@@ -55,17 +57,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     lifetimeSeconds: config.tokenLifetime,
     clock,
   });
-  const throttle = new LoginThrottle(clock, config.throttle);
-  const dummyHash = dummyHashSource(users, passwords, config.bcryptCost);
+  const throttle = new LoginThrottle(
+    deps.database,
+    clock,
+    config.throttle ?? {},
+    // Nobody can log in before `migrate`: say so (503) rather than create the tool's tables first.
+    once(async () => {
+      if (!(await users.tablesExist())) throw notMigrated(deps.database.schema);
+      await migrateTracking(deps.database);
+    }),
+  );
   const auth = {
     users,
     tokens,
     passwords,
     throttle,
-    dummyHash,
+    checks: new ChecksInFlight(throttle.options.maxChecksPerAddress),
+    dummyHash: dummyHashSource(passwords, config.bcryptCost),
     production: config.production,
     bcryptCost: config.bcryptCost,
-    trustProxy: config.trustProxy ?? false,
+    trustProxy: config.trustProxy ?? 0,
   };
 
   // Not strict: the guide calls both /api/v1/seeders/ and /api/v1/seeders.
@@ -84,4 +95,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ),
     )
     .onError(createErrorHandler({ logger: deps.logger, redact: config.redact ?? ((text) => text) }));
+}
+
+/** Runs `work` once; a failure (database down) is retried by the next call instead of remembered. */
+function once(work: () => Promise<unknown>): () => Promise<unknown> {
+  let pending: Promise<unknown> | undefined;
+  return () =>
+    (pending ??= work().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    }));
 }

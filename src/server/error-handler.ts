@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { safeErrorStack } from '../db/describe-pg-error.js';
 import { SeedError, type ErrorCode } from '../errors.js';
 import { ApiError } from './api-error.js';
+import { escapeControl } from './log-text.js';
 import type { ServerLogger } from './logger.js';
 
 /** The one table from domain error codes to HTTP statuses (the CLI has its exit-code twin). */
@@ -64,7 +66,7 @@ export function createErrorHandler({ logger, redact }: ErrorHandlerOptions) {
     if (error instanceof SeedError) {
       const status = STATUS_BY_CODE[error.code];
       if (status >= 500)
-        logger.error('request_failed', `${c.req.method} ${c.req.path}: ${error.message}`, {
+        logger.error('request_failed', `${c.req.method} ${escapeControl(c.req.path)}: ${error.message}`, {
           code: error.code,
           execution_id: error.executionId ?? null,
         });
@@ -77,7 +79,7 @@ export function createErrorHandler({ logger, redact }: ErrorHandlerOptions) {
     if (error instanceof HTTPException)
       return c.json({ detail: error.message || 'Request refused.' }, error.status as ContentfulStatusCode);
     if (isUnreachable(error)) {
-      logger.error('database_unavailable', `${c.req.method} ${c.req.path}: ${error.message}`);
+      logger.error('database_unavailable', `${c.req.method} ${escapeControl(c.req.path)}: ${error.message}`);
       return c.json(
         {
           detail:
@@ -86,7 +88,10 @@ export function createErrorHandler({ logger, redact }: ErrorHandlerOptions) {
         503,
       );
     }
-    logger.error('internal_error', `${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
+    logger.error(
+      'internal_error',
+      `${c.req.method} ${escapeControl(c.req.path)}: ${safeErrorStack(error) ?? error.message}`,
+    );
     return c.json(
       {
         detail:

@@ -51,6 +51,7 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
         tokenLifetime: config.server.tokenLifetime,
         bcryptCost: config.server.bcryptCost,
         trustProxy: config.server.trustProxy,
+        throttle: config.server.loginThrottle,
         redact: request.redact,
       },
     });

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { safeErrorMessage, safeErrorStack } from '../db/describe-pg-error.js';
 import { CancelledError, isRunFailure, LockedError, SeedError } from '../errors.js';
 import { ExecutionTracker, type Finish, type NewExecution } from './executions.js';
 import { migrateTracking } from '../migrations/migrate.js';
@@ -63,7 +64,8 @@ export async function withExecution<T>(
     await finishOnce(tracker, id, {
       status: 'failed',
       results,
-      error: { message: (error as Error).message, stack: (error as Error).stack },
+      // A raw database error would put the row it failed on into the ledger.
+      error: { message: safeErrorMessage(error), stack: safeErrorStack(error) },
     }).catch(() => undefined);
     if (error instanceof SeedError) error.executionId = id;
     throw error;

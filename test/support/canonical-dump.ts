@@ -10,6 +10,7 @@ const TOOL_TABLES = new Set([
   'foodfleet_seed_migrations_lock',
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
+  'foodfleet_seed_login_throttle',
 ]);
 
 /** One table's rows, compared by count and digest; `rows` keeps the text when asked for. */

@@ -1,3 +1,4 @@
+import { isDatabaseError, describeDatabaseError as describeSafely } from '../../db/describe-pg-error.js';
 import { CancelledError, OperationError, SeedError } from '../../errors.js';
 import { PlanProblems } from './plan-restore.js';
 import { BackupReadError } from './read-backup.js';
@@ -66,15 +67,16 @@ export function restoreFailure(error: unknown, context: FailureContext): SeedErr
   );
 }
 
-/** PostgreSQL errors carry where they happened (`COPY film, line 3, column film_id: "abc"`) and a hint. */
+/**
+ * What the database said, without the row it said it about (`Failing row contains …` would put
+ * a password hash in the response and the ledger): table, constraint, columns, the COPY row.
+ */
 function describeDatabaseError(error: unknown): string {
-  const e = error as { message?: string; where?: string; detail?: string; code?: string };
-  let text = stripEnd(e.message ?? String(error));
-  if (e.code === '55P03')
+  if (!isDatabaseError(error)) return stripEnd((error as Error)?.message ?? String(error));
+  let text = stripEnd(describeSafely(error));
+  if (error.code === '55P03')
     text +=
       ' (timed out waiting for a table lock: something else is using these tables; retry when it is done or raise --lock-timeout)';
-  if (e.detail) text += ` — ${stripEnd(e.detail)}`;
-  if (e.where) text += ` (${stripEnd(e.where.split('\n')[0] ?? '')})`;
   return text;
 }
 

@@ -20,8 +20,9 @@ export function folderError(error: unknown, action: string, folder: string, key?
     );
   }
   if (code === 'ENOENT' && key) {
+    // The key only: the API answers with this message, and the server's paths are not the client's business.
     return new NotFoundError(
-      `Backup ${key} does not exist in the folder ${folder}. Nothing was changed. List the stored backups with \`foodfleet-seed backups\`.`,
+      `Backup ${key} does not exist in the backup folder (backup.dir). Nothing was changed. List the stored backups with \`foodfleet-seed backups\`.`,
     );
   }
   const hint = HINTS[code] ?? `${(error as Error | undefined)?.message ?? String(error)}`;

@@ -1,15 +1,14 @@
 import { ApiError, unauthorized } from '../api-error.js';
 import type { Principal } from '../app-env.js';
-import { tooManyAttempts } from './login.js';
-import type { LoginThrottle } from './login-throttle.js';
+import { hashCost } from './hash-cost.js';
+import { guardedAttempt, type AttemptGuards } from './password-attempt.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { passwordProblem } from './password-policy.js';
+import { MAX_PASSWORD_BYTES, passwordProblem } from './password-policy.js';
 import type { UserStore } from './user-store.js';
 
-export interface ChangePasswordDeps {
+export interface ChangePasswordDeps extends AttemptGuards {
   users: UserStore;
   passwords: PasswordHasher;
-  throttle: LoginThrottle;
   bcryptCost: number;
 }
 
@@ -21,18 +20,24 @@ export async function changePassword(
   deps: ChangePasswordDeps,
   principal: Principal,
   input: { current_password: string; new_password: string },
+  client: string,
 ): Promise<{ detail: string }> {
   const problem = passwordProblem(input.new_password, input.current_password);
   if (problem) throw new ApiError(400, `${problem}. Nothing was changed.`);
-  const key = `user:${principal.userId}`;
-  const wait = deps.throttle.retryAfter([key]);
-  if (wait > 0) throw tooManyAttempts(wait);
-  const user = await deps.users.findById(principal.userId);
-  if (!user || !(await deps.passwords.compare(input.current_password, user.passwordHash))) {
-    deps.throttle.recordFailure([key]);
-    throw new ApiError(400, 'current_password is incorrect; nothing was changed.');
-  }
-  deps.throttle.clear(key);
+  const { maxFailures, maxFailuresPerAddress } = deps.throttle.options;
+  const budgets = [
+    // Per account a hard limit here: only a holder of the account's token can spend it.
+    { key: `password-change:user:${principal.userId}`, limit: maxFailures },
+    { key: `password-change:address:${client}`, limit: maxFailuresPerAddress },
+  ];
+  const user = await guardedAttempt(deps, client, budgets, async (reservation) => {
+    const found = await deps.users.findById(principal.userId);
+    const tooLong = Buffer.byteLength(input.current_password, 'utf8') > MAX_PASSWORD_BYTES;
+    if (!found || tooLong || !(await deps.passwords.compare(input.current_password, found.passwordHash)))
+      throw new ApiError(400, 'current_password is incorrect; nothing was changed.');
+    await reservation.release();
+    return found;
+  });
   // Never lower a user's cost: uniform costs keep an unknown email's answer as slow as a real one.
   const hash = await deps.passwords.hash(
     input.new_password,
@@ -47,10 +52,4 @@ export async function changePassword(
     detail:
       'Password changed. Every token issued before now, including this one, has stopped working: log in again with the new password.',
   };
-}
-
-/** The cost in a `$2b$12$…` hash (0 when it is not a bcrypt hash). */
-function hashCost(hash: string): number {
-  const match = /^\$2[abxy]?\$(\d{2})\$/.exec(hash);
-  return match ? Number(match[1]) : 0;
 }

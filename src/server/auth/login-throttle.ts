@@ -1,64 +1,183 @@
+import { createHash } from 'node:crypto';
+import { sql, type QueryExecutorProvider } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { LOGIN_THROTTLE_TABLE } from '../../migrations/login-throttle-table.js';
 import type { Clock } from '../clock.js';
 
+/** `server.loginThrottle`: how many failed password checks are allowed, and for how long. */
 export interface ThrottleOptions {
-  /** Failures allowed per key within the window (default 5). */
+  /** Failures allowed per (account, client address) pair within the window (default 5). */
   maxFailures?: number;
+  /** Failures allowed per client address, whatever the account (default 20). */
+  maxFailuresPerAddress?: number;
+  /** Failures per account from all addresses after which each attempt is slowed down (default 10). */
+  slowdownAfter?: number;
+  /** The slowdown, in seconds, of each attempt past `slowdownAfter` (default 1). */
+  slowdownSeconds?: number;
   /** Window in seconds (default 15 minutes). */
   windowSeconds?: number;
-  /** Keys tracked at most; the stalest are dropped first (bounds memory under a spray). */
-  maxKeys?: number;
+  /** Rows kept at most; past it the entries nearest to expiry go first (bounds the table). */
+  maxEntries?: number;
+  /** Password checks in flight per client address (default 2); beyond it: 429, Retry-After 1. */
+  maxChecksPerAddress?: number;
 }
 
+export type ResolvedThrottleOptions = Required<ThrottleOptions>;
+
+const THROTTLE_DEFAULTS: ResolvedThrottleOptions = {
+  maxFailures: 5,
+  maxFailuresPerAddress: 20,
+  slowdownAfter: 10,
+  slowdownSeconds: 1,
+  windowSeconds: 15 * 60,
+  maxEntries: 10_000,
+  maxChecksPerAddress: 2,
+};
+
+/** One counter to reserve a failure on: refused at `limit`, or only counted when `limit` is null. */
+export interface Budget {
+  /** Readable key (e.g. `login:pair:<email>|<address>`); stored only as a digest. */
+  key: string;
+  limit: number | null;
+}
+
+/** Failures reserved by one attempt, released if the password turns out right. */
+export interface Reservation {
+  /** Failures already counted on each budget, this attempt included (by readable key). */
+  counts: ReadonlyMap<string, number>;
+  /** Gives back this attempt's failure on each budget (a success); later calls do nothing. */
+  release(): Promise<void>;
+}
+
+export type ReserveResult = Reservation | { retryAfterSeconds: number };
+
+/** Expired rows are deleted at most this often per process. */
+const PURGE_EVERY_MS = 10_000;
+
 /**
- * Counts failed logins per key (an email, a client address) in a sliding window. In memory, per
- * process: a restart forgets, which costs an attacker a restart they cannot trigger.
+ * Failed-attempt budgets in PostgreSQL, shared by every `serve` process on the database. A
+ * failure is reserved *before* the password is checked, one conditional UPSERT per budget in a
+ * transaction, so N concurrent attempts can never check more passwords than the budget allows;
+ * a correct password gives its reservation back. Times come from the app's clock (tests move it).
  */
 export class LoginThrottle {
+  readonly #database: Database;
   readonly #clock: Clock;
-  readonly #max: number;
-  readonly #windowMs: number;
-  readonly #maxKeys: number;
-  /** Failure times per key, oldest first; Map order doubles as staleness order. */
-  readonly #failures = new Map<string, number[]>();
+  readonly #ensureTable: () => Promise<unknown>;
+  readonly options: ResolvedThrottleOptions;
+  #lastPurge = 0;
 
-  constructor(clock: Clock, options: ThrottleOptions = {}) {
+  constructor(
+    database: Database,
+    clock: Clock,
+    options: ThrottleOptions,
+    ensureTable: () => Promise<unknown>,
+  ) {
+    this.#database = database;
     this.#clock = clock;
-    this.#max = options.maxFailures ?? 5;
-    this.#windowMs = (options.windowSeconds ?? 15 * 60) * 1000;
-    this.#maxKeys = options.maxKeys ?? 10_000;
+    this.#ensureTable = ensureTable;
+    this.options = { ...THROTTLE_DEFAULTS, ...options };
   }
 
-  /** Seconds until any of `keys` may try again, or 0 when none is blocked. */
-  retryAfter(keys: readonly string[]): number {
-    const now = this.#clock.now().getTime();
-    let wait = 0;
-    for (const key of keys) {
-      const times = this.#recent(key, now);
-      if (times.length >= this.#max)
-        wait = Math.max(wait, Math.ceil(((times[0] as number) + this.#windowMs - now) / 1000));
-    }
-    return wait;
+  /** Reserves one failure on every budget, or none and says how long the blocking one lasts. */
+  async reserve(budgets: readonly Budget[]): Promise<ReserveResult> {
+    await this.#ensureTable();
+    const now = this.#clock.now();
+    await this.#purge(now);
+    // A fixed order: two attempts locking the same rows cannot deadlock.
+    const sorted = [...budgets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const outcome = await this.#database.kysely
+      .transaction()
+      .execute(async (trx) => {
+        const taken: Array<{ budget: Budget; failures: number; expiresAt: Date }> = [];
+        for (const budget of sorted) {
+          const row = await this.#take(trx, budget, now);
+          if (!row) {
+            const wait = await this.#expiry(trx, budget.key);
+            // Throwing rolls the reservations already taken back with the transaction.
+            throw new Blocked(Math.max(1, Math.ceil((wait.getTime() - now.getTime()) / 1000)));
+          }
+          taken.push({ budget, ...row });
+        }
+        return taken;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof Blocked) return error;
+        throw error;
+      });
+    if (outcome instanceof Blocked) return { retryAfterSeconds: outcome.seconds };
+    let released = false;
+    return {
+      counts: new Map(outcome.map((t) => [t.budget.key, t.failures])),
+      release: async () => {
+        if (released) return;
+        released = true;
+        for (const t of outcome) await this.#giveBack(t.budget.key, t.expiresAt);
+      },
+    };
   }
 
-  recordFailure(keys: readonly string[]): void {
-    const now = this.#clock.now().getTime();
-    for (const key of keys) {
-      const times = this.#recent(key, now);
-      times.push(now);
-      this.#failures.delete(key);
-      this.#failures.set(key, times.slice(-this.#max));
-    }
-    while (this.#failures.size > this.#maxKeys)
-      this.#failures.delete(this.#failures.keys().next().value as string);
+  async #take(
+    trx: QueryExecutorProvider,
+    budget: Budget,
+    now: Date,
+  ): Promise<{ failures: number; expiresAt: Date } | undefined> {
+    const expires = new Date(now.getTime() + this.options.windowSeconds * 1000);
+    // A row whose window has passed starts over; a full one is left as it is (no row returned).
+    const { rows } = await sql<{ failures: number; expires_at: Date }>`
+      insert into ${this.#table()} as t (key, failures, expires_at)
+      values (${digest(budget.key)}, 1, ${expires})
+      on conflict (key) do update set
+        failures = case when t.expires_at <= ${now} then 1 else t.failures + 1 end,
+        expires_at = case when t.expires_at <= ${now} then excluded.expires_at else t.expires_at end
+      where t.expires_at <= ${now} or ${budget.limit}::int is null or t.failures < ${budget.limit}::int
+      returning failures, expires_at
+    `.execute(trx);
+    const row = rows[0];
+    return row && { failures: row.failures, expiresAt: new Date(row.expires_at) };
   }
 
-  clear(key: string): void {
-    this.#failures.delete(key);
+  async #expiry(trx: QueryExecutorProvider, key: string): Promise<Date> {
+    const { rows } = await sql<{ expires_at: Date }>`
+      select expires_at from ${this.#table()} where key = ${digest(key)}
+    `.execute(trx);
+    return new Date(rows[0]?.expires_at ?? this.#clock.now());
   }
 
-  #recent(key: string, now: number): number[] {
-    const times = (this.#failures.get(key) ?? []).filter((t) => t > now - this.#windowMs);
-    if (times.length === 0) this.#failures.delete(key);
-    return times;
+  /** Only within the window it was taken in: a later window's failures are somebody else's. */
+  async #giveBack(key: string, expiresAt: Date): Promise<void> {
+    await sql`
+      update ${this.#table()} set failures = failures - 1
+      where key = ${digest(key)} and expires_at = ${expiresAt} and failures > 0
+    `.execute(this.#database.kysely);
   }
+
+  /** Deletes expired rows, then the rows nearest to expiry past `maxEntries`. */
+  async #purge(now: Date): Promise<void> {
+    if (now.getTime() - this.#lastPurge < PURGE_EVERY_MS) return;
+    this.#lastPurge = now.getTime();
+    const table = this.#table();
+    await sql`delete from ${table} where expires_at <= ${now}`.execute(this.#database.kysely);
+    await sql`
+      delete from ${table} where key in (
+        select key from ${table} order by expires_at desc offset ${this.options.maxEntries}
+      )
+    `.execute(this.#database.kysely);
+  }
+
+  #table() {
+    return sql.id(this.#database.schema, LOGIN_THROTTLE_TABLE);
+  }
+}
+
+/** Thrown inside the reservation's transaction to roll back the budgets already taken. */
+class Blocked extends Error {
+  constructor(readonly seconds: number) {
+    super(`blocked for ${seconds} s`);
+  }
+}
+
+/** Keys hold emails and addresses: store a digest (also bounds the key's length). */
+function digest(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('base64url');
 }

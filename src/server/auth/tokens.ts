@@ -75,7 +75,9 @@ export class TokenService {
 }
 
 function toClaims(payload: Record<string, unknown>): TokenClaims {
-  const userId = Number(payload.sub);
+  // Only the form issue() writes: Number() would also read "0x1", "1 " or "1e0" as user 1.
+  const userId =
+    typeof payload.sub === 'string' && /^[1-9][0-9]{0,15}$/.test(payload.sub) ? Number(payload.sub) : NaN;
   const version = payload.ver;
   const scope = payload.scope ?? 'full';
   if (

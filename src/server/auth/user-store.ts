@@ -66,23 +66,19 @@ export class UserStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** The bcrypt cost most stored hashes use, so a login for an unknown email costs the same. */
-  async typicalHashCost(): Promise<number | null> {
-    const row = await this.#guard(() =>
+  /**
+   * Replaces a hash by one of the same password at a higher cost, unless the password changed
+   * meanwhile. token_version stays: the user's tokens remain valid.
+   */
+  async rehash(userId: number, previousHash: string, passwordHash: string): Promise<void> {
+    await this.#guard(() =>
       this.#db
-        .selectFrom('users')
-        .select([
-          sql<string>`substring(password_hash from 5 for 2)`.as('cost'),
-          (eb) => eb.fn.countAll<string>().as('n'),
-        ])
-        .where('password_hash', 'like', '$2_$__$%')
-        .groupBy(sql`1`)
-        .orderBy(sql`2`, 'desc')
-        .limit(1)
-        .executeTakeFirst(),
+        .updateTable('users')
+        .set({ password_hash: passwordHash })
+        .where('id', '=', userId)
+        .where('password_hash', '=', previousHash)
+        .execute(),
     );
-    const cost = Number(row?.cost);
-    return Number.isInteger(cost) && cost >= 4 && cost <= 31 ? cost : null;
   }
 
   /** True when every table authentication needs exists in the configured schema. */

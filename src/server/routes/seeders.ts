@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors.js';
 import type { ExecutionDocument } from '../../tracking/execution-document.js';
 import { principalOf, type AppEnv } from '../app-env.js';
 import { authenticate, requirePermission, type AuthenticateDeps } from '../auth/authenticate.js';
-import { parseInput, readJsonBody } from '../input.js';
+import { parseInput, readJsonBody, readQuery } from '../input.js';
 import type { Operations, RestoreTarget } from '../operations.js';
 import {
   executeBody,
@@ -49,7 +49,7 @@ export function seederRoutes(deps: SeederRouteDeps): Hono<AppEnv> {
       );
     })
     .get('/', canRead, async (c) => {
-      const { skip, limit } = parseInput(listQuery, c.req.query(), 'query');
+      const { skip, limit } = readQuery(c, listQuery);
       const page = await operations.list(skip, limit);
       return c.json({ items: page.items.map(withoutStack), total: page.total, skip, limit });
     })
