@@ -7,6 +7,7 @@ import { type RestoreResult, type RestoreTarget, restoreOperation } from '../ope
 import { type RunResult, runOperation } from '../operations/run.js';
 import type { ExecutionDocument } from '../tracking/execution-document.js';
 import { ExecutionTracker } from '../tracking/executions.js';
+import { hideBackupFolder } from './hide-paths.js';
 import { logEvents } from './log-events.js';
 import type { ServerLogger } from './logger.js';
 
@@ -53,6 +54,18 @@ export function createOperations(deps: OperationsDeps): Operations {
       throw error;
     }));
   const events = logEvents(deps.logger);
+  const hide = hideBackupFolder(config);
+  const redact = (text: string) => hide(deps.redact(text));
+  /** What the API sends and records names backup keys, never this server's folders. */
+  const forClients = async <T extends { warnings: string[] }>(work: Promise<T>): Promise<T> => {
+    try {
+      const result = await work;
+      return { ...result, warnings: result.warnings.map(hide) };
+    } catch (error) {
+      if (error instanceof Error) error.message = hide(error.message);
+      throw error;
+    }
+  };
   const forActor = (actor: Actor): OperationDeps =>
     operationDeps({
       database,
@@ -62,16 +75,22 @@ export function createOperations(deps: OperationsDeps): Operations {
       origin: { triggeredBy: `api:user:${actor.userId}`, source: 'api', userId: actor.userId },
       lockTimeoutSeconds: config.server.lockTimeout,
       production: deps.production,
-      redact: deps.redact,
+      redact,
     });
 
   return {
     execute: (actor, { createBackup }) =>
-      runOperation(forActor(actor), { dryRun: false, backup: createBackup, requireBackup: false }),
+      forClients(
+        runOperation(forActor(actor), { dryRun: false, backup: createBackup, requireBackup: false }),
+      ),
     reset: (actor, { createBackup, cascade }) =>
-      resetOperation(forActor(actor), { backup: createBackup, cascade, skipReason: API_SKIP_REASON }),
+      forClients(
+        resetOperation(forActor(actor), { backup: createBackup, cascade, skipReason: API_SKIP_REASON }),
+      ),
     restore: (actor, target, { createBackup }) =>
-      restoreOperation(forActor(actor), { target, backup: createBackup, skipReason: API_SKIP_REASON }),
+      forClients(
+        restoreOperation(forActor(actor), { target, backup: createBackup, skipReason: API_SKIP_REASON }),
+      ),
     async list(skip, limit) {
       await ensureTracking();
       return tracker.list(skip, limit);
