@@ -1,6 +1,7 @@
 import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
 import type { Database } from '../db/database.js';
 import { OperationError } from '../errors.js';
+import { databaseIdentityTable, IDENTITY_TABLE } from './database-identity-table.js';
 import { foodfleetTables } from './foodfleet-tables.js';
 import { trackingTables } from './tracking-tables.js';
 import { MEMO_TABLE, upsertMemos } from './upsert-memos.js';
@@ -13,12 +14,16 @@ export const TOOL_TABLES = [
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
   MEMO_TABLE,
+  IDENTITY_TABLE,
 ] as const;
 
 const SETS = {
   tracking: {
     table: 'foodfleet_seed_tracking_migrations',
-    migrations: () => ({ '0001_seeder_executions': trackingTables }),
+    migrations: () => ({
+      '0001_seeder_executions': trackingTables,
+      '0002_database_identity': databaseIdentityTable,
+    }),
   },
   foodfleet: {
     table: 'foodfleet_seed_migrations',

@@ -6,8 +6,8 @@ import { usingDatabase } from '../../db/open-database.js';
 import { openStore } from '../../backup/stores/open-store.js';
 import {
   deletePruneTargets,
-  findLatestBackup,
   listBackups,
+  newestOfEachDatabase,
   planPrune,
   resolveBackup,
   takeInventory,
@@ -87,11 +87,10 @@ export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags
       async ({ id }) => {
         const { store } = await openStore(config, database);
         const inventory = await takeInventory(store);
-        const latest = await findLatestBackup(store, inventory);
         const targets = planPrune(
           inventory,
           { keep: flags.keep, olderThanMs, now: new Date() },
-          new Set(latest ? [latest.key] : []),
+          await newestOfEachDatabase(store, inventory),
         );
         if (!dryRun) await deletePruneTargets(store, targets);
         const kept = inventory.complete.length - targets.filter((t) => t.kind === 'backup').length;
