@@ -47,7 +47,7 @@ interface Manifest {
 }
 
 interface ListJson {
-  items: Array<{ key: string; execution_id: number | null; taken_by: string }>;
+  items: Array<{ key: string; execution_id: number | null; taken_by: string; database: string | null }>;
   total: number;
 }
 
@@ -158,7 +158,12 @@ describe('two databases, one local folder and prefix', () => {
 
   it('`backups` lists both, and `backups verify` accepts the suffixed key', async () => {
     const list = await ok<ListJson>(['backups'], envOf(first));
-    expect(list.items.map((item) => item.key).sort()).toEqual([a.key, b.key].sort());
+    expect(list.items.map((item) => [item.key, item.database]).sort()).toEqual(
+      [
+        [a.key, first.name],
+        [b.key, second.name],
+      ].sort(),
+    );
     expect(list.total).toBe(2);
     const verified = await ok<{ valid: boolean; key: string }>(
       ['backups', 'verify', '--key', b.key],
@@ -286,6 +291,12 @@ describe('a database cloned with its tables (CREATE DATABASE … TEMPLATE)', () 
     const taken = await ok<BackupJson>(['backup'], originEnv);
     const originId = await identityOf(origin.url);
     expect(originId).toMatch(UUID);
+    // A restore in the origin records (in its own history, which the clone copies) the safety backup it took.
+    const originRestore = await ok<RestoreJson & { safety_backup_key: string }>(
+      ['restore', '--yes'],
+      originEnv,
+    );
+    expect(originRestore.key).toBe(taken.key);
 
     await sqlOn(pgAdminUrl(), `create database "${cloneName}" template "${origin.name}"`);
     // The clone carries the origin's identity row until the tool first looks at it.
@@ -302,6 +313,13 @@ describe('a database cloned with its tables (CREATE DATABASE … TEMPLATE)', () 
     expect(cloneId).toMatch(UUID);
     expect(cloneId).not.toBe(originId);
     expect(await identityOf(origin.url)).toBe(originId);
+
+    // Its copied history names the origin's safety backup: rollback refuses it and says how to take it anyway.
+    const rollback = await refused(['rollback', '--yes', '--no-backup'], cloneEnv);
+    expect(rollback.error.code).toBe('NOT_FOUND');
+    expect(rollback.error.message).toContain('taken by another database');
+    expect(rollback.error.message).toContain(`restore --key ${originRestore.safety_backup_key}`);
+    expect((await sqlOn<{ v: string }>(cloneUrl, 'select v from marker'))[0]?.v).toBe('changed');
 
     // Disaster recovery stays one command: name the other database's backup.
     const restored = await ok<RestoreJson>(['restore', '--key', taken.key, '--yes', '--no-backup'], cloneEnv);
