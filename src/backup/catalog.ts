@@ -153,20 +153,28 @@ async function searchLatest(store: BackupStore, owner: BackupOwner): Promise<Lat
 }
 
 /**
- * The newest backup of every database (and of the backups that name none) under the prefix: what
- * `backups prune` never removes, so a prune run from one database leaves every database a backup.
+ * What `backups prune` never removes, so that a prune run from one database leaves every database
+ * sharing the prefix a backup to restore: each database's newest backup taken by run, backup or
+ * reset, and `owner`'s "latest" — the newest backup without an identity while it has none of its own.
  */
 export async function newestOfEachDatabase(
   store: BackupStore,
   inventory: BackupInventory,
+  owner: BackupOwner = {},
 ): Promise<Set<string>> {
-  const newest = new Map<string | undefined, string>();
+  const newest = new Map<string, string>();
+  let unattributed: string | undefined;
   await walkManifests(store, inventory.complete, (item) => {
-    if (RESTORABLE_BY_DEFAULT.has(item.taken_by) && !newest.has(item.manifest.database_id))
-      newest.set(item.manifest.database_id, item.key);
+    if (!RESTORABLE_BY_DEFAULT.has(item.taken_by)) return false;
+    const id = item.manifest.database_id;
+    if (id === undefined) unattributed ??= item.key;
+    else if (!newest.has(id)) newest.set(id, item.key);
     return false;
   });
-  return new Set(newest.values());
+  const keys = new Set(newest.values());
+  if (unattributed && (owner.databaseId === undefined || !newest.has(owner.databaseId)))
+    keys.add(unattributed);
+  return keys;
 }
 
 /**

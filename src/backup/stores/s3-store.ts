@@ -64,17 +64,23 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
   // lib-storage passes its params to PutObject (one part) and CompleteMultipartUpload alike.
   const createOnly = { IfNoneMatch: '*' } as const;
 
-  /** The check before a write, for servers that ignore If-None-Match. */
+  /**
+   * The check before a write, for servers that ignore If-None-Match. A 403 (a role without
+   * s3:ListBucket gets it for a missing key on AWS, which honours the condition anyway) leaves the
+   * decision to the conditional write, which also reports the access problem by its proper name.
+   */
   const assertFree = async (key: string): Promise<void> => {
-    try {
-      await deadline('read', key, (abortSignal) =>
-        client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal }),
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === 'NOT_FOUND') return;
-      throw error;
-    }
-    throw new KeyTakenError(key, describeBucket(s3));
+    const found = await deadline('upload', key, async (abortSignal) => {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal });
+        return true;
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404 || status === 403) return false;
+        throw error;
+      }
+    });
+    if (found) throw new KeyTakenError(key, describeBucket(s3));
   };
 
   return {

@@ -15,6 +15,7 @@ import {
 } from '../../backup/catalog.js';
 import { verifyBackup } from '../../backup/writer/verify-backup.js';
 import { formatBytes } from '../../backup/before-seeding.js';
+import { databaseIdentity } from '../../tracking/database-identity.js';
 import { withExecution } from '../../tracking/with-execution.js';
 
 /** `backups [--limit N]`: complete backups, newest first. Reads only the store, never the database. */
@@ -93,7 +94,7 @@ export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags
         const targets = planPrune(
           inventory,
           { keep: flags.keep, olderThanMs, now: new Date() },
-          await newestOfEachDatabase(store, inventory),
+          await newestOfEachDatabase(store, inventory, { databaseId: (await databaseIdentity(database)).id }),
         );
         if (!dryRun) await deletePruneTargets(store, targets);
         const kept = inventory.complete.length - targets.filter((t) => t.kind === 'backup').length;
