@@ -150,7 +150,7 @@ async function writeManifest(
     executionId: number;
     takenBy: BackupManifest['taken_by'];
     schema: string;
-    identity: DatabaseIdentity;
+    identity: DatabaseIdentity | null;
     outcome: UploadOutcome;
     tables: Record<string, number>;
   },
@@ -162,8 +162,7 @@ async function writeManifest(
     execution_id: backup.executionId,
     taken_by: backup.takenBy,
     schema: backup.schema,
-    database_id: backup.identity.id,
-    database_name: backup.identity.name,
+    ...(backup.identity ? { database_id: backup.identity.id, database_name: backup.identity.name } : {}),
     size: backup.outcome.size,
     sha256: backup.outcome.sha256,
     uncompressed_size: backup.outcome.uncompressedSize,

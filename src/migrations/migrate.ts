@@ -20,9 +20,9 @@ export const TOOL_TABLES = [
 const SETS = {
   tracking: {
     table: 'foodfleet_seed_tracking_migrations',
-    migrations: () => ({
+    migrations: (schema: string) => ({
       '0001_seeder_executions': trackingTables,
-      '0002_database_identity': databaseIdentityTable,
+      '0002_database_identity': databaseIdentityTable(schema),
     }),
   },
   foodfleet: {

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import { IDENTITY_TABLE } from '../migrations/database-identity-table.js';
+import { qualified } from '../db/quote.js';
+import {
+  createIdentityTable,
+  IDENTITY_TABLE,
+  mayCreateTables,
+} from '../migrations/database-identity-table.js';
 import { migrateTracking } from '../migrations/migrate.js';
 
 /** What tells two databases apart even when one was cloned from the other with all its tables. */
@@ -34,9 +39,36 @@ export interface DatabaseIdentity {
  * its tables (`CREATE DATABASE … TEMPLATE`, a whole dump restored elsewhere) carries the row but
  * not those, and gets an identity of its own the first time it is asked. Applies the tool's
  * tracking migrations first (every command does anyway).
+ *
+ * Null when the role may neither create the table nor keep the identity in it: its backups then
+ * carry no identity and "latest" is chosen as before identities existed.
  */
-export async function databaseIdentity(database: Database): Promise<DatabaseIdentity> {
+export async function databaseIdentity(database: Database): Promise<DatabaseIdentity | null> {
   await migrateTracking(database);
+  if (!(await ensureTable(database))) return null;
+  try {
+    return await readOrMint(database);
+  } catch (error) {
+    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE) return null;
+    throw error;
+  }
+}
+
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/** The migration skips the table for a role that may not create it: create it once the role may. */
+async function ensureTable(database: Database): Promise<boolean> {
+  const { rows } = await sql<{ present: boolean }>`
+    select to_regclass(${qualified(database.schema, IDENTITY_TABLE)}) is not null as present`.execute(
+    database.kysely,
+  );
+  if (rows[0]?.present) return true;
+  if (!(await mayCreateTables(database.kysely, database.schema))) return false;
+  await createIdentityTable(database.kysely);
+  return true;
+}
+
+async function readOrMint(database: Database): Promise<DatabaseIdentity> {
   const table = sql.id(database.schema, IDENTITY_TABLE);
   const here = await whereabouts(database);
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -33,8 +33,8 @@ export async function resolveRestoreTarget(
     return backupOfExecution(database, store, target.executionId, 'restore');
   // A key names any database's backup on purpose (disaster recovery); "latest" is only this one's.
   if (target.key !== undefined) return resolveBackup(store, target.key);
-  const { id } = await databaseIdentity(database);
-  return resolveBackup(store, undefined, { schema: database.schema, databaseId: id });
+  const identity = await databaseIdentity(database);
+  return resolveBackup(store, undefined, { schema: database.schema, databaseId: identity?.id });
 }
 
 /** `rollback [ID]`: the backup taken before execution ID, by default the latest change that took one. */
@@ -78,7 +78,7 @@ async function backupOfExecution(
   if (!execution) {
     // The tracking table may be younger than the store (a restored or fresh database): the key names the execution too.
     const stored = await findBackupOfExecution(store, id, {
-      databaseId: (await databaseIdentity(database)).id,
+      databaseId: (await databaseIdentity(database))?.id,
     });
     if (stored) return stored;
     throw new NotFoundError(
@@ -112,7 +112,10 @@ async function assertOwnBackup(
   command: string,
 ): Promise<void> {
   const owner = item.manifest.database_id;
-  if (owner === undefined || owner === (await databaseIdentity(database)).id) return;
+  if (owner === undefined) return;
+  const identity = await databaseIdentity(database);
+  // Without an identity of its own (a role that may not keep one) it cannot tell: as before.
+  if (identity === null || owner === identity.id) return;
   const from = item.manifest.database_name ? ` (database "${item.manifest.database_name}")` : '';
   throw new NotFoundError(
     `Execution #${executionId} names backup ${item.key}, but that backup was taken by another database${from}: ` +

@@ -94,7 +94,9 @@ export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags
         const targets = planPrune(
           inventory,
           { keep: flags.keep, olderThanMs, now: new Date() },
-          await newestOfEachDatabase(store, inventory, { databaseId: (await databaseIdentity(database)).id }),
+          await newestOfEachDatabase(store, inventory, {
+            databaseId: (await databaseIdentity(database))?.id,
+          }),
         );
         if (!dryRun) await deletePruneTargets(store, targets);
         const kept = inventory.complete.length - targets.filter((t) => t.kind === 'backup').length;
