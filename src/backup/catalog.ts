@@ -113,58 +113,121 @@ export async function listBackups(
 }
 
 /**
- * "Latest": the newest complete backup taken by run, backup or reset (never a restore's safety
- * backup) — of `schema` when given, since several schemas may share one prefix.
+ * Whose "latest": several schemas and several databases may share one store and prefix. Backups
+ * whose manifest predates what they are matched on (no schema, no database id) match anything.
  */
-export async function findLatestBackup(
-  store: BackupStore,
-  inventory?: BackupInventory,
-  schema?: string,
-): Promise<CatalogItem | null> {
-  const { complete } = inventory ?? (await takeInventory(store));
-  let latest: CatalogItem | null = null;
-  await walkManifests(store, complete, (item) => {
-    const sameSchema =
-      schema === undefined || item.manifest.schema === undefined || item.manifest.schema === schema;
-    if (RESTORABLE_BY_DEFAULT.has(item.taken_by) && sameSchema) latest = item;
-    return latest !== null;
-  });
-  return latest;
+export interface BackupOwner {
+  /** The live schema. */
+  schema?: string | undefined;
+  /** This database's identity (src/tracking/database-identity.ts). */
+  databaseId?: string | undefined;
 }
 
-/** The complete backup execution `executionId` took, if any. */
+/** What "latest" found, and what it passed over as another database's. */
+interface LatestSearch {
+  item: CatalogItem | null;
+  /** Newest complete backup of another database that "latest" would otherwise have picked. */
+  othersNewest: CatalogItem | null;
+}
+
+/**
+ * "Latest": the newest complete backup taken by run, backup or reset (never a restore's safety
+ * backup) of `owner.schema`, and of this database: another database's backup never, and one
+ * taken before databases had an identity only while this database has no backup of its own.
+ */
+async function searchLatest(store: BackupStore, owner: BackupOwner): Promise<LatestSearch> {
+  const { complete } = await takeInventory(store);
+  let own: CatalogItem | null = null;
+  let unattributed: CatalogItem | null = null;
+  let othersNewest: CatalogItem | null = null;
+  await walkManifests(store, complete, (item) => {
+    const { schema, database_id } = item.manifest;
+    const sameSchema = owner.schema === undefined || schema === undefined || schema === owner.schema;
+    if (!RESTORABLE_BY_DEFAULT.has(item.taken_by) || !sameSchema) return false;
+    if (owner.databaseId === undefined || database_id === owner.databaseId) own = item;
+    else if (database_id === undefined) unattributed ??= item;
+    else othersNewest ??= item;
+    return own !== null;
+  });
+  return { item: own ?? unattributed, othersNewest };
+}
+
+/**
+ * What `backups prune` never removes, so that a prune run from one database leaves every database
+ * sharing the prefix a backup to restore: each database's newest backup taken by run, backup or
+ * reset, and `owner`'s "latest" — the newest backup without an identity while it has none of its own.
+ */
+export async function newestOfEachDatabase(
+  store: BackupStore,
+  inventory: BackupInventory,
+  owner: BackupOwner = {},
+): Promise<Set<string>> {
+  const newest = new Map<string, string>();
+  let unattributed: string | undefined;
+  await walkManifests(store, inventory.complete, (item) => {
+    if (!RESTORABLE_BY_DEFAULT.has(item.taken_by)) return false;
+    const id = item.manifest.database_id;
+    if (id === undefined) unattributed ??= item.key;
+    else if (!newest.has(id)) newest.set(id, item.key);
+    return false;
+  });
+  const keys = new Set(newest.values());
+  if (unattributed && (owner.databaseId === undefined || !newest.has(owner.databaseId)))
+    keys.add(unattributed);
+  return keys;
+}
+
+/**
+ * The complete backup execution `executionId` took, if any: execution ids restart in every
+ * database, so another database's backup of the same id is never it.
+ */
 export async function findBackupOfExecution(
   store: BackupStore,
   executionId: number,
+  owner: BackupOwner = {},
 ): Promise<CatalogItem | null> {
   const { complete } = await takeInventory(store);
-  let found: CatalogItem | null = null;
+  let own: CatalogItem | null = null;
+  let unattributed: CatalogItem | null = null;
   await walkManifests(
     store,
     complete.filter((b) => b.executionId === executionId),
     (item) => {
-      found = item;
-      return true;
+      const id = item.manifest.database_id;
+      if (owner.databaseId === undefined || id === owner.databaseId) own = item;
+      else if (id === undefined) unattributed ??= item;
+      return own !== null;
     },
   );
-  return found;
+  return own ?? unattributed;
 }
 
 /**
- * The backup a command should use: `key` when given (it must be complete), else "latest".
- * Throws NotFoundError / BACKUP_INVALID with what to do next.
+ * The backup a command should use: `key` when given (it must be complete, and may be any
+ * database's), else "latest" of `owner`. Throws NotFoundError / BACKUP_INVALID with what to do next.
  */
-export async function resolveBackup(store: BackupStore, key?: string, schema?: string): Promise<CatalogItem> {
+export async function resolveBackup(
+  store: BackupStore,
+  key?: string,
+  owner: BackupOwner = {},
+): Promise<CatalogItem> {
   if (key === undefined) {
-    const latest = await findLatestBackup(store, undefined, schema);
-    if (!latest) {
+    const { item, othersNewest } = await searchLatest(store, owner);
+    if (!item) {
+      // Never store.description: the API sends this message, and a folder store's is a server path.
+      const where = `the backup store (prefix ${store.prefix || '(none)'})`;
+      if (othersNewest) {
+        throw new NotFoundError(
+          `No complete backup of this database found in ${where}: the backups there were taken by other databases sharing the prefix (the newest: ${othersNewest.key}${othersNewest.manifest.database_name ? `, from database "${othersNewest.manifest.database_name}"` : ''}). Nothing was read or changed. ` +
+            "To restore another database's backup here, name it: foodfleet-seed restore --key <key> (list them with: foodfleet-seed backups)",
+        );
+      }
       throw new NotFoundError(
-        // Never store.description: the API sends this message, and a folder store's is a server path.
-        `No complete backup found in the backup store (prefix ${store.prefix || '(none)'}). Nothing was read or changed. ` +
+        `No complete backup found in ${where}. Nothing was read or changed. ` +
           'Take one with: foodfleet-seed backup',
       );
     }
-    return latest;
+    return item;
   }
   const listed = (await store.list(key)).find((object) => object.key === key);
   if (!listed) {
@@ -239,7 +302,7 @@ export const INCOMPLETE_GRACE_MS = 24 * 60 * 60 * 1000;
 /**
  * Decides what to delete. A complete backup goes when every given rule lets it go (beyond the
  * newest `keep` AND older than `olderThanMs`) — never the newest complete backup nor any key in
- * `protectedKeys` (the "latest" a restore would pick). Incomplete uploads older than a day and
+ * `protectedKeys` (the newest backup of each database sharing the prefix). Incomplete uploads older than a day and
  * manifests without a backup go too.
  */
 export function planPrune(

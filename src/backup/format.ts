@@ -64,6 +64,13 @@ export const manifestSchema = z
     taken_by: z.enum(['run', 'backup', 'reset', 'restore', 'rollback']),
     /** Schema the backup was taken from: "latest" is chosen among the live schema's backups. */
     schema: identifier.optional(),
+    /**
+     * Identity of the database it was taken from (src/tracking/database-identity.ts): "latest" and
+     * `rollback` pick only this database's own backups. Absent in backups taken before it existed.
+     */
+    database_id: z.string().uuid().optional(),
+    /** That database's name when the backup was taken, for people reading a listing. */
+    database_name: z.string().min(1).max(63).optional(),
     size: z.number().int().nonnegative(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     uncompressed_size: z.number().int().nonnegative(),

@@ -3,12 +3,18 @@ import type { Database } from '../db/database.js';
 import { CancelledError, OperationError, SeedError } from '../errors.js';
 import { TOOL_TABLES } from '../migrations/migrate.js';
 import { FORMAT_VERSION, type BackupManifest } from './format.js';
-import { backupKey, manifestKeyOf } from './keys.js';
+import { databaseIdentity, type DatabaseIdentity } from '../tracking/database-identity.js';
+import { freeBackupKey } from './free-key.js';
+import { backupKey, manifestKeyOf, parseBackupKey } from './keys.js';
 import { withSnapshot } from './snapshot/with-snapshot.js';
 import type { BackupStore } from './store.js';
+import { KeyTakenError } from './stores/key-taken.js';
 import { backupDocument } from './writer/backup-document.js';
 import { buildMetadata } from './writer/metadata.js';
 import { uploadDocument, type UploadOutcome } from './writer/upload-document.js';
+
+/** Backups taken again under a new suffix when another database keeps winning the race for the key. */
+const KEY_ATTEMPTS = 5;
 
 /** Progress of one backup, for a terminal, JSON events or an HTTP job (all optional). */
 export interface BackupEvents {
@@ -54,31 +60,49 @@ export interface BackupResult {
 export async function takeBackup(request: TakeBackupRequest): Promise<BackupResult> {
   const { database, store, executionId, signal, events } = request;
   const createdAt = (request.now ?? (() => new Date()))();
-  const key = backupKey(store.prefix, createdAt, executionId);
-  events?.started?.({ key });
+  let key = backupKey(store.prefix, createdAt, executionId);
   let uploaded = false;
   try {
+    // Several databases may share the store and prefix: the manifest says whose backup it is.
+    const identity = await databaseIdentity(database);
+    key = await freeBackupKey(store, createdAt, executionId);
+    events?.started?.({ key });
     const counts: Record<string, number> = {};
     let current = { table: '', rows: 0, bytes: 0 };
     const report = (change: Partial<typeof current>) => {
       current = { ...current, ...change };
       events?.progress?.(current);
     };
-    const outcome = await withSnapshot(database, scopeOf(request), async (snapshot) => {
-      const metadata = buildMetadata({ snapshot, schema: database.schema, executionId, createdAt });
-      const document = backupDocument(snapshot, metadata, {
-        signal,
-        counts,
-        onRows: (table, rows) => report({ table, rows }),
-      });
-      return uploadDocument(document, {
-        store,
-        key,
-        level: request.config.backup.compressionLevel,
-        signal,
-        onBytes: (bytes) => report({ bytes }),
-      });
-    });
+    let outcome: UploadOutcome | undefined;
+    for (let attempt = 1; outcome === undefined; attempt++) {
+      try {
+        outcome = await withSnapshot(database, scopeOf(request), async (snapshot) => {
+          const metadata = buildMetadata({ snapshot, schema: database.schema, executionId, createdAt });
+          const document = backupDocument(snapshot, metadata, {
+            signal,
+            counts,
+            onRows: (table, rows) => report({ table, rows }),
+          });
+          return uploadDocument(document, {
+            store,
+            key,
+            level: request.config.backup.compressionLevel,
+            signal,
+            onBytes: (bytes) => report({ bytes }),
+          });
+        });
+      } catch (error) {
+        // Another database wrote this key between our check and our write (the store refused to
+        // replace it): take the backup again under the next free suffix.
+        if (!(error instanceof KeyTakenError) || error.key !== key || attempt >= KEY_ATTEMPTS) throw error;
+        key = await freeBackupKey(
+          store,
+          createdAt,
+          executionId,
+          (parseBackupKey(key, store.prefix)?.clash ?? 1) + 1,
+        );
+      }
+    }
     uploaded = true;
     signal?.throwIfAborted();
     const manifest = await writeManifest(store, {
@@ -87,6 +111,7 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
       executionId,
       takenBy: request.takenBy,
       schema: request.database.schema,
+      identity,
       outcome,
       tables: counts,
     });
@@ -110,7 +135,10 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
   }
 }
 
-/** The manifest makes the backup complete, so it is written only once the object is stored and verified. */
+/**
+ * The manifest makes the backup complete, so it is written only once the object is stored and
+ * verified — like the object, created and never replaced.
+ */
 async function writeManifest(
   store: BackupStore,
   backup: {
@@ -119,6 +147,7 @@ async function writeManifest(
     executionId: number;
     takenBy: BackupManifest['taken_by'];
     schema: string;
+    identity: DatabaseIdentity | null;
     outcome: UploadOutcome;
     tables: Record<string, number>;
   },
@@ -130,6 +159,7 @@ async function writeManifest(
     execution_id: backup.executionId,
     taken_by: backup.takenBy,
     schema: backup.schema,
+    ...(backup.identity ? { database_id: backup.identity.id, database_name: backup.identity.name } : {}),
     size: backup.outcome.size,
     sha256: backup.outcome.sha256,
     uncompressed_size: backup.outcome.uncompressedSize,

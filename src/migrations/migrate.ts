@@ -1,6 +1,7 @@
 import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
 import type { Database } from '../db/database.js';
 import { OperationError } from '../errors.js';
+import { databaseIdentityTable, IDENTITY_TABLE } from './database-identity-table.js';
 import { foodfleetTables } from './foodfleet-tables.js';
 import { LOGIN_THROTTLE_TABLE, loginThrottleTable } from './login-throttle-table.js';
 import { trackingTables } from './tracking-tables.js';
@@ -14,15 +15,16 @@ export const TOOL_TABLES = [
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
   MEMO_TABLE,
+  IDENTITY_TABLE,
   LOGIN_THROTTLE_TABLE,
 ] as const;
 
 const SETS = {
   tracking: {
     table: 'foodfleet_seed_tracking_migrations',
-    migrations: () => ({
+    migrations: (schema: string) => ({
       '0001_seeder_executions': trackingTables,
-      // 0002 is taken by another change (database identity) landing separately.
+      '0002_database_identity': databaseIdentityTable(schema),
       '0003_login_throttle': loginThrottleTable,
     }),
   },

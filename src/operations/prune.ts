@@ -1,10 +1,11 @@
 import {
   deletePruneTargets,
-  findLatestBackup,
+  newestOfEachDatabase,
   type PruneTarget,
   planPrune,
   takeInventory,
 } from '../backup/catalog.js';
+import { databaseIdentity } from '../tracking/database-identity.js';
 import { withExecution } from '../tracking/with-execution.js';
 import type { OperationDeps } from './deps.js';
 
@@ -47,11 +48,12 @@ export async function pruneOperation(deps: OperationDeps, options: PruneOptions)
     async ({ id }) => {
       const store = await deps.store.open({ warn: false });
       const inventory = await takeInventory(store);
-      const latest = await findLatestBackup(store, inventory);
       const targets = planPrune(
         inventory,
         { keep: options.keep, olderThanMs: options.olderThanMs, now: options.now ?? new Date() },
-        new Set(latest ? [latest.key] : []),
+        await newestOfEachDatabase(store, inventory, {
+          databaseId: (await databaseIdentity(deps.database))?.id,
+        }),
       );
       if (!dryRun) await deletePruneTargets(store, targets);
       const kept = inventory.complete.length - targets.filter((t) => t.kind === 'backup').length;

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/database.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { migrateTracking } from '../../migrations/migrate.js';
+import { databaseIdentity } from '../../tracking/database-identity.js';
 import { ExecutionTracker } from '../../tracking/executions.js';
 import { findBackupOfExecution, resolveBackup, type CatalogItem } from '../catalog.js';
 import type { BackupStore } from '../store.js';
@@ -28,7 +29,10 @@ export async function resolveRestoreTarget(
   }
   if (target.executionId !== undefined)
     return backupOfExecution(database, store, target.executionId, 'restore');
-  return resolveBackup(store, target.key, database.schema);
+  // A key names any database's backup on purpose (disaster recovery); "latest" is only this one's.
+  if (target.key !== undefined) return resolveBackup(store, target.key);
+  const identity = await databaseIdentity(database);
+  return resolveBackup(store, undefined, { schema: database.schema, databaseId: identity?.id });
 }
 
 /** `rollback [ID]`: the backup taken before execution ID, by default the latest change that took one. */
@@ -47,7 +51,9 @@ export async function resolveRollbackTarget(
         'Restore a specific backup with: foodfleet-seed restore --key <key> (list them with: foodfleet-seed backups)',
     );
   }
-  return { item: await resolveBackup(store, row.backup_key), executionId: row.id };
+  const item = await resolveBackup(store, row.backup_key);
+  await assertOwnBackup(database, item, row.id, 'rollback');
+  return { item, executionId: row.id };
 }
 
 async function backupOfExecution(
@@ -60,18 +66,49 @@ async function backupOfExecution(
   const execution = await new ExecutionTracker(database).get(id);
   if (!execution) {
     // The tracking table may be younger than the store (a restored or fresh database): the key names the execution too.
-    const stored = await findBackupOfExecution(store, id);
+    const stored = await findBackupOfExecution(store, id, {
+      databaseId: (await databaseIdentity(database))?.id,
+    });
     if (stored) return stored;
     throw new NotFoundError(
       `Execution #${id} does not exist and no stored backup names it, so there is nothing to ${command}. Nothing was changed. List executions with: foodfleet-seed history`,
     );
   }
   const backup = execution.backup;
-  if (backup?.status === 'completed' && backup.key) return resolveBackup(store, backup.key);
+  if (backup?.status === 'completed' && backup.key) {
+    const item = await resolveBackup(store, backup.key);
+    await assertOwnBackup(database, item, id, command);
+    return item;
+  }
   const why = backup
     ? `its backup ${backup.status === 'skipped' ? 'was skipped' : `failed${backup.error ? ` (${backup.error})` : ''}`}`
     : 'it took no backup';
   throw new NotFoundError(
     `Execution #${id} (${execution.command}) has no backup to ${command}: ${why}. Nothing was changed. List stored backups with: foodfleet-seed backups`,
+  );
+}
+
+/**
+ * The backup this database's own history names must be this database's: a clone carries its
+ * origin's history (whose keys name the origin's backups), and a key written by an older version
+ * may since have been replaced by another database's backup. Taking it anyway stays one explicit
+ * command away (`restore --key`).
+ */
+async function assertOwnBackup(
+  database: Database,
+  item: CatalogItem,
+  executionId: number,
+  command: string,
+): Promise<void> {
+  const owner = item.manifest.database_id;
+  if (owner === undefined) return;
+  const identity = await databaseIdentity(database);
+  // Without an identity of its own (a role that may not keep one) it cannot tell: as before.
+  if (identity === null || owner === identity.id) return;
+  const from = item.manifest.database_name ? ` (database "${item.manifest.database_name}")` : '';
+  throw new NotFoundError(
+    `Execution #${executionId} names backup ${item.key}, but that backup was taken by another database${from}: ` +
+      `this database is a copy of it, or shares its store and prefix. Nothing was changed. To ${command} to it anyway, ` +
+      `restore it by key: foodfleet-seed restore --key ${item.key}`,
   );
 }

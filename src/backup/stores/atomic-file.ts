@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
@@ -7,10 +7,16 @@ import type { FileHandle } from 'node:fs/promises';
 /** In-progress files start with `.`, which object keys may not (see object-key.ts): never listed. */
 export const TEMP_PREFIX = '.';
 
+/** Errors of link() on file systems without hard links (FAT, some network and FUSE mounts). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
 /**
- * Writes `target` so that it appears whole or not at all: the data goes to a temp name in the same
- * folder, is fsynced, then renamed over the target, and the folder is fsynced so the rename survives
- * a power cut. A failure leaves no temp file behind. Files are owner-only: backups hold user data.
+ * Writes `target` so that it appears whole or not at all, and only if nothing holds that name yet:
+ * the data goes to a temp name in the same folder, is fsynced, then hard-linked to the target —
+ * link() never replaces, so two writers racing for one name cannot both win — and the folder is
+ * fsynced so the new name survives a power cut. When the target exists the write fails with an
+ * `EEXIST` error and nothing changes. A failure leaves no temp file behind. Files are owner-only:
+ * backups hold user data.
  */
 export async function writeFileAtomically(
   target: string,
@@ -30,13 +36,30 @@ export async function writeFileAtomically(
     await handle.sync();
     closed = true;
     await handle.close();
-    await rename(temp, target);
-    renamed = true;
+    renamed = await publish(temp, target);
     await syncDirectory(dir);
   } finally {
     if (!closed) await handle.close().catch(() => undefined);
     if (!renamed) await rm(temp, { force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * Gives the finished temp file its final name without replacing anything there. Returns whether
+ * the temp name is gone (renamed) or still to be removed (linked). Throws EEXIST when taken.
+ */
+async function publish(temp: string, target: string): Promise<boolean> {
+  try {
+    await link(temp, target);
+    return false;
+  } catch (error) {
+    if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+  // No hard links here: claim the name with an exclusive create, then move the data over the claim.
+  // A crash in between leaves an empty file, which has no manifest and is never listed as complete.
+  await (await open(target, 'wx', 0o600)).close();
+  await rename(temp, target);
+  return true;
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { BackupStore, PutResult, StoredObject } from '../store.js';
 import { TEMP_PREFIX, writeFileAtomically } from './atomic-file.js';
 import { createDigestTap } from '../digest-tap.js';
 import { folderError } from './folder-errors.js';
+import { KeyTakenError } from './key-taken.js';
 import { assertKeyPrefix, assertObjectKey } from './object-key.js';
 
 export interface LocalStoreOptions {
@@ -17,7 +18,8 @@ export interface LocalStoreOptions {
 
 /**
  * Backups in a folder (`backup.dir`): each key is a relative path below it. Files appear whole
- * (temp name, fsync, rename); in-progress files start with `.` and are never listed.
+ * (temp name, fsync, link) and are never replaced (a taken key is a {@link KeyTakenError});
+ * in-progress files start with `.` and are never listed.
  */
 export function createLocalStore(dir: string, options: LocalStoreOptions = {}): BackupStore {
   const root = path.resolve(dir);
@@ -48,6 +50,7 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
         body.destroy();
         // The producer's own failure (e.g. the database) is the caller's to report, unchanged.
         if (firstFailure === 'source' && (error as Error).name !== 'AbortError') throw error;
+        if (isTaken(error)) throw new KeyTakenError(key, root);
         throw folderError(error, 'write backup', root, key);
       }
       const { size, sha256 } = tap.digest();
@@ -62,6 +65,7 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
           endWith(sink, typeof body === 'string' ? Buffer.from(body) : body),
         );
       } catch (error) {
+        if (isTaken(error)) throw new KeyTakenError(key, root);
         throw folderError(error, 'write', root, key);
       }
     },
@@ -138,6 +142,10 @@ async function walk(root: string, relative: string, prefix: string, found: Store
       found.push({ key, size: info.size, lastModified: info.mtime });
     }
   }
+}
+
+function isTaken(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EEXIST';
 }
 
 async function assertStoredSize(file: string, key: string, expected: number, root: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { CancelledError, NotFoundError, OperationError, type SeedError } from '../../errors.js';
 import type { S3Config } from './s3-client.js';
 import { describeBucket, endpointHost } from './s3-client.js';
+import { KeyTakenError } from './key-taken.js';
 
 /** What was being done, for the message: `upload` stores, the others only read (or delete). */
 export type S3Action = 'upload' | 'read' | 'list' | 'delete' | 'verify';
@@ -78,6 +79,9 @@ export function s3Error(
       `Cancelled: ${where.charAt(0).toLowerCase()}${where.slice(1)} was stopped. ${CONSEQUENCE[action]}`,
     );
   }
+  // A conditional write (If-None-Match: *) refused because the key exists, or lost a race for it.
+  if (action === 'upload' && key && interruption === null && isKeyTaken(error))
+    return new KeyTakenError(key, describeBucket(s3));
   const problem =
     interruption === 'timeout' ? timeoutProblem(s3) : describeProblem(error, context, action, key);
   if (problem.notFound)
@@ -145,6 +149,15 @@ function describeProblem(error: unknown, context: S3ErrorContext, action: S3Acti
   }
   const detail = err.message && err.message !== name ? `: ${err.message}` : '';
   return { text: `${host} answered ${name}${status ? ` (HTTP ${status})` : ''}${detail}.` };
+}
+
+function isKeyTaken(error: unknown): boolean {
+  const err = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    err.name === 'PreconditionFailed' ||
+    err.name === 'ConditionalRequestConflict' ||
+    err.$metadata?.httpStatusCode === 412
+  );
 }
 
 function timeoutProblem(s3: S3Config): Problem {

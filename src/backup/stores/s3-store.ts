@@ -1,6 +1,7 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -9,6 +10,7 @@ import { Readable } from 'node:stream';
 import { ConfigError } from '../../errors.js';
 import type { BackupStore, PutResult, StoredObject } from '../store.js';
 import { guardDownload } from './download-guard.js';
+import { KeyTakenError } from './key-taken.js';
 import { assertKeyPrefix, assertObjectKey } from './object-key.js';
 import {
   createS3Client,
@@ -31,7 +33,12 @@ export interface S3StoreOptions {
   credentials?: S3Credentials;
 }
 
-/** Backups in an S3 bucket (or an S3-compatible store) under `backup.s3.prefix`. */
+/**
+ * Backups in an S3 bucket (or an S3-compatible store) under `backup.s3.prefix`. Objects are
+ * created, never replaced: every write is conditional (`If-None-Match: *`, on PutObject and on
+ * CompleteMultipartUpload), and since some S3-compatible servers ignore that header the key is
+ * also checked (HeadObject) just before. A taken key is a {@link KeyTakenError}.
+ */
 export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): BackupStore {
   assertKeyPrefix(s3.prefix);
   if (s3.kmsKeyId && s3.sse !== 'aws:kms') {
@@ -54,6 +61,27 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
     ...(s3.sse ? { ServerSideEncryption: s3.sse } : {}),
     ...(s3.sse === 'aws:kms' && s3.kmsKeyId ? { SSEKMSKeyId: s3.kmsKeyId } : {}),
   } as const;
+  // lib-storage passes its params to PutObject (one part) and CompleteMultipartUpload alike.
+  const createOnly = { IfNoneMatch: '*' } as const;
+
+  /**
+   * The check before a write, for servers that ignore If-None-Match. A 403 (a role without
+   * s3:ListBucket gets it for a missing key on AWS, which honours the condition anyway) leaves the
+   * decision to the conditional write, which also reports the access problem by its proper name.
+   */
+  const assertFree = async (key: string): Promise<void> => {
+    const found = await deadline('upload', key, async (abortSignal) => {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal });
+        return true;
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404 || status === 403) return false;
+        throw error;
+      }
+    });
+    if (found) throw new KeyTakenError(key, describeBucket(s3));
+  };
 
   return {
     description: describeBucket(s3),
@@ -62,6 +90,7 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
 
     async put(key, body, putOptions): Promise<PutResult> {
       assertObjectKey(key);
+      await assertFree(key);
       const ContentType = putOptions?.contentType ?? 'application/octet-stream';
       // A client of its own, destroyed when the upload ends: that also ends any request still in flight.
       const uploadClient = createS3Client(s3, options.credentials);
@@ -70,7 +99,7 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
         result = await streamUpload({
           client: uploadClient,
           context,
-          params: { Bucket, Key: key, ContentType, ...encryption },
+          params: { Bucket, Key: key, ContentType, ...encryption, ...createOnly },
           body,
           signal: putOptions?.signal,
         });
@@ -85,10 +114,12 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
       assertObjectKey(key);
       const data = typeof body === 'string' ? Buffer.from(body) : body;
       const ContentType = key.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+      await assertFree(key);
       await deadline('upload', key, (abortSignal) =>
-        client.send(new PutObjectCommand({ Bucket, Key: key, Body: data, ContentType, ...encryption }), {
-          abortSignal,
-        }),
+        client.send(
+          new PutObjectCommand({ Bucket, Key: key, Body: data, ContentType, ...encryption, ...createOnly }),
+          { abortSignal },
+        ),
       );
       await verifyStored(client, s3, deadline, { key, size: data.length, sha256: sha256Hex(data) });
     },

@@ -15,12 +15,14 @@ export async function backupsListCommand(ctx: CommandContext, flags: { limit: nu
   const { config } = loadCommandConfig(ctx);
   const { store } = await openStore(config, null);
   const page = await listBackups(store, { limit: flags.limit });
-  const items = page.items.map(({ key, created_at, size, execution_id, taken_by }) => ({
+  const items = page.items.map(({ key, created_at, size, execution_id, taken_by, manifest }) => ({
     key,
     created_at,
     size,
     execution_id,
     taken_by,
+    // Several databases may share the prefix: whose backup it is (null: taken before identities).
+    database: manifest.database_name ?? null,
   }));
   ctx.out.result({ items, total: page.total }, () => {
     if (items.length === 0)
@@ -31,8 +33,9 @@ export async function backupsListCommand(ctx: CommandContext, flags: { limit: nu
       formatBytes(b.size),
       b.execution_id ?? '',
       b.taken_by,
+      b.database ?? '',
     ]);
-    return `${table(['Key', 'Created', 'Size', 'Execution', 'Taken by'], rows)}\nShowing ${items.length} of ${page.total} in ${store.description}.`;
+    return `${table(['Key', 'Created', 'Size', 'Execution', 'Taken by', 'Database'], rows)}\nShowing ${items.length} of ${page.total} in ${store.description}.`;
   });
 }
 
