@@ -3,7 +3,8 @@ import { startRecordingProxy, type RecordingProxy } from './support/recording-pr
 import { createBucket, freshDatabase, runCli, type FreshDatabase } from './support/index.js';
 
 /**
- * How often restore reads the backup object from S3, seen from the wire: once when nothing comes
+ * How restore finds and reads the backup object on S3, seen from the wire: looked up by key (no
+ * listing), and read once when nothing comes
  * between the check and the load, twice when a safety backup does (a paused download could be
  * dropped by the server meanwhile).
  */
@@ -42,6 +43,9 @@ describe('restore --key on S3', () => {
     const result = await runCli(['restore', '--key', key, '--no-backup', '--yes', '--json'], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(objectReads(mark)).toBe(1);
+    // The key is looked up directly (HEAD), not found by listing the prefix.
+    expect(proxy.requests.slice(mark).filter((r) => r.includes('list-type='))).toEqual([]);
+    expect(proxy.requests.slice(mark).some((r) => r.startsWith(`HEAD `) && r.endsWith(`/${key}`))).toBe(true);
   });
 
   it('with a safety backup between the check and the load: read again for the load', async () => {

@@ -229,7 +229,7 @@ export async function resolveBackup(
     }
     return item;
   }
-  const listed = (await store.list(key)).find((object) => object.key === key);
+  const listed = await store.head(key);
   if (!listed) {
     throw new NotFoundError(
       `Backup ${key} does not exist in the backup store. Nothing was read or changed. List the stored backups with: foodfleet-seed backups`,

@@ -41,6 +41,8 @@ export interface BackupStore {
   putSmall(key: string, body: string | Buffer): Promise<void>;
   /** Streams an object; rejects with a clear error when it does not exist. */
   get(key: string, options?: { signal?: AbortSignal }): Promise<Readable>;
+  /** The object's size and time, or null when it does not exist (one request, no listing). */
+  head(key: string): Promise<StoredObject | null>;
   /** Reads a small object whole, or null when missing. */
   getSmall(key: string): Promise<Buffer | null>;
   /** Every object under `prefix` (all pages). */

@@ -85,6 +85,17 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
       }
     },
 
+    async head(key): Promise<StoredObject | null> {
+      const file = fileOf(key);
+      try {
+        const found = await stat(file);
+        return found.isFile() ? { key, size: found.size, lastModified: found.mtime } : null;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw folderError(error, 'read', root, key);
+      }
+    },
+
     async getSmall(key): Promise<Buffer | null> {
       const file = fileOf(key);
       try {

@@ -142,6 +142,19 @@ export function createS3Store(s3: S3Config, options: S3StoreOptions = {}): Backu
       );
     },
 
+    async head(key): Promise<StoredObject | null> {
+      assertObjectKey(key);
+      try {
+        return await deadline('read', key, async (abortSignal) => {
+          const found = await client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal });
+          return { key, size: found.ContentLength ?? 0, lastModified: found.LastModified ?? new Date(0) };
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'NOT_FOUND') return null;
+        throw error;
+      }
+    },
+
     async getSmall(key): Promise<Buffer | null> {
       assertObjectKey(key);
       try {
