@@ -3,8 +3,7 @@ import { loadCommandConfig } from '../context.js';
 import { table } from '../format.js';
 import { UsageError } from '../../errors.js';
 import { usingDatabase } from '../../db/open-database.js';
-import { migrateTracking } from '../../migrations/migrate.js';
-import { ExecutionTracker } from '../../tracking/executions.js';
+import { listExecutions } from '../../operations/executions.js';
 
 export async function historyCommand(
   ctx: CommandContext,
@@ -12,10 +11,7 @@ export async function historyCommand(
 ): Promise<void> {
   if (flags.limit < 1 || flags.limit > 500) throw new UsageError('--limit must be between 1 and 500.');
   const { config } = loadCommandConfig(ctx);
-  const page = await usingDatabase(config, async (database) => {
-    await migrateTracking(database);
-    return new ExecutionTracker(database).list(flags.skip, flags.limit);
-  });
+  const page = await usingDatabase(config, (database) => listExecutions(database, flags));
   const document = { items: page.items, total: page.total, skip: flags.skip, limit: flags.limit };
   ctx.out.result(document, () => {
     if (page.items.length === 0)

@@ -3,16 +3,12 @@ import { loadCommandConfig } from '../context.js';
 import { table } from '../format.js';
 import { NotFoundError } from '../../errors.js';
 import { usingDatabase } from '../../db/open-database.js';
-import { migrateTracking } from '../../migrations/migrate.js';
-import { ExecutionTracker } from '../../tracking/executions.js';
+import { getExecution } from '../../operations/executions.js';
 import type { RunResults } from '../../seeding/results.js';
 
 export async function showCommand(ctx: CommandContext, id: number): Promise<void> {
   const { config } = loadCommandConfig(ctx);
-  const execution = await usingDatabase(config, async (database) => {
-    await migrateTracking(database);
-    return new ExecutionTracker(database).get(id);
-  });
+  const execution = await usingDatabase(config, (database) => getExecution(database, id));
   if (!execution)
     throw new NotFoundError(`Execution #${id} does not exist. List executions with: foodfleet-seed history`);
   ctx.out.result(execution, () => {
