@@ -1,6 +1,6 @@
 import { METADATA_KEY } from '../format.js';
-import type { Token } from './json-tokens.js';
 import { printable } from '../printable.js';
+import { describeToken, type Token } from './json-tokens.js';
 
 /** Where a table's values go: column name → position in the row handed to the loader. */
 export interface TableShape {
@@ -162,7 +162,7 @@ export class DocumentWalker {
     else if (token.name === 'nullValue') this.#values[this.#column] = null;
     else {
       throw this.#error(
-        `row ${this.#rowNumber} of table "${this.#table}", column "${printable(this.#columnName)}": values must be PostgreSQL text in a JSON string or null, found ${describe(token)}`,
+        `row ${this.#rowNumber} of table "${this.#table}", column "${printable(this.#columnName)}": values must be PostgreSQL text in a JSON string or null, found ${describeToken(token, { withValue: true })}`,
       );
     }
     this.#state = 'row-key';
@@ -239,22 +239,6 @@ class ValueAssembler {
     if (Array.isArray(top.container)) top.container.push(value);
     else top.container[top.key ?? ''] = value;
     return false;
-  }
-}
-
-function describe(token: Token): string {
-  switch (token.name) {
-    case 'numberValue':
-      return `the number ${token.value}`;
-    case 'trueValue':
-    case 'falseValue':
-      return `the boolean ${String(token.value)}`;
-    case 'startObject':
-      return 'an object';
-    case 'startArray':
-      return 'an array';
-    default:
-      return token.name;
   }
 }
 

@@ -42,3 +42,23 @@ export function createJsonTokenizer(): JsonTokenizer {
     },
   };
 }
+
+/**
+ * What a JSON token is, for "expected …, found …" messages: `the number 1` with its value (restore
+ * names the offending value of a row it refuses), `a number` without (verify reports the shape).
+ */
+export function describeToken(token: Token, options: { withValue: boolean }): string {
+  switch (token.name) {
+    case 'numberValue':
+      return options.withValue ? `the number ${token.value}` : 'a number';
+    case 'trueValue':
+    case 'falseValue':
+      return options.withValue ? `the boolean ${String(token.value)}` : 'a boolean';
+    case 'startObject':
+      return 'an object';
+    case 'startArray':
+      return 'an array';
+    default:
+      return token.name;
+  }
+}

@@ -2,6 +2,7 @@ import Assembler from 'stream-json/assembler.js';
 import type { Token } from 'stream-json/parser.js';
 import { METADATA_KEY, metadataSchema, type BackupMetadata } from '../format.js';
 import { printable } from '../printable.js';
+import { describeToken } from '../restore/json-tokens.js';
 
 /** A backup document that does not have the shape of the format; the message is one line. */
 export class DocumentProblem extends Error {}
@@ -144,7 +145,7 @@ function rowToken(state: Extract<State, { at: 'row' }>, token: Token): State {
   }
   if (token.name !== 'stringValue' && token.name !== 'nullValue') {
     throw new DocumentProblem(
-      `${where()}, column "${printable(state.column)}": expected a string (PostgreSQL text form) or null, found ${describe(token)}`,
+      `${where()}, column "${printable(state.column)}": expected a string (PostgreSQL text form) or null, found ${describeToken(token, { withValue: false })}`,
     );
   }
   state.column = null;
@@ -169,22 +170,6 @@ function parseMetadata(value: unknown): BackupMetadata {
   const names = parsed.data.tables.map((t) => t.name);
   expect(new Set(names).size === names.length, 'the metadata lists a table twice');
   return parsed.data;
-}
-
-function describe(token: Token): string {
-  switch (token.name) {
-    case 'numberValue':
-      return 'a number';
-    case 'trueValue':
-    case 'falseValue':
-      return 'a boolean';
-    case 'startObject':
-      return 'an object';
-    case 'startArray':
-      return 'an array';
-    default:
-      return token.name;
-  }
 }
 
 function expect(condition: boolean, message: string): asserts condition {
