@@ -37,7 +37,7 @@ export class CheckRunner {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Runs `body` as the check `name`; resolves with its value (undefined unless it passed or warned). */
+  /** Runs `body` as the check `name`; resolves with the value it found, if any (also when it failed). */
   async check<T = never>(name: string, body: CheckBody<T>): Promise<T | undefined> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -52,7 +52,7 @@ export class CheckRunner {
     try {
       const finding = await Promise.race([body(controller.signal).catch(thrown), timedOut]);
       this.results.push({ name, status: finding.status, detail: finding.detail });
-      return finding.status === 'fail' ? undefined : finding.value;
+      return finding.value;
     } finally {
       clearTimeout(timer);
     }

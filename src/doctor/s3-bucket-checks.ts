@@ -142,7 +142,7 @@ function probeFailure(error: unknown, s3: S3Config, step: keyof typeof PROBE_ACT
       s3.sse === 'aws:kms' && (step === 'put' || step === 'get')
         ? ' and kms:GenerateDataKey / kms:Decrypt on the KMS key'
         : '';
-    return `${step} of the probe object ${key} was denied: the credentials need ${PROBE_ACTIONS[step]}${kms} on ${describeBucket(s3)}*`;
+    return `${step} of the probe object ${key} was denied (needs ${PROBE_ACTIONS[step]}${kms} on ${describeBucket(s3)}*)`;
   }
   return `${step} of the probe object ${key} failed: ${describe(error, s3)}`;
 }
