@@ -137,7 +137,7 @@ export function buildProgram(
     .description(
       'check the database, the backup store and the security settings; changes nothing (exit 1 when a check fails)',
     )
-    .option('--timeout <seconds>', 'time each check may take (default: 20)', seconds, 20)
+    .option('--timeout <seconds>', 'seconds each check may take before it is reported ✗', seconds, 20)
     .action(action(async () => (await import('./commands/doctor.js')).doctorCommand));
 
   program
