@@ -1,11 +1,15 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { type LifecycleRule, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketSettingFinding } from '../src/doctor/s3-settings.js';
+import type { S3Config } from '../src/backup/stores/s3-client.js';
+import { pgbouncerAvailable, startPgBouncer, type RunningPgBouncer } from './support/pgbouncer.js';
 import {
   createBucket,
+  pgAdminUrl,
   freshDatabase,
   runCli,
   s3Client,
@@ -379,5 +383,78 @@ describe('an S3 endpoint that denies access', () => {
       'lifecycle: cannot check (needs s3:GetLifecycleConfiguration)',
     );
     expect(result.stdout).not.toContain('doctor-secret');
+  });
+});
+
+describe.skipIf(!pgbouncerAvailable())('a PgBouncer in transaction mode', () => {
+  let db: FreshDatabase;
+  let bouncer: RunningPgBouncer;
+
+  beforeAll(async () => {
+    db = await freshDatabase('doctor-pooler');
+    bouncer = await startPgBouncer(pgAdminUrl(), { poolMode: 'transaction', poolSize: 1 });
+  });
+  afterAll(async () => {
+    await bouncer?.stop();
+    await db?.close();
+  });
+
+  it('is ✗ with the POOLER_UNSUPPORTED message, not a crash', async () => {
+    const { result, document, check } = await doctor(
+      pgEnv(db, 'public', { DATABASE_URL: bouncer.url(db.url) }),
+      tempDir(),
+    );
+    expectWellFormed(result, document);
+    expect(result.code).toBe(1);
+    expect(check('database.connection')).toMatchObject({ status: 'fail' });
+    expect(check('database.connection')?.detail).toMatch(/transaction \(or statement\) pooling/);
+    expect(check('database.connection')?.detail).toContain('docs/poolers.md');
+  });
+});
+
+describe('lifecycle rules (how a GetBucketLifecycleConfiguration answer is read)', () => {
+  const abort = { DaysAfterInitiation: 7 };
+  const read = (rules: LifecycleRule[], prefix = 'database-backups/') =>
+    bucketSettingFinding.lifecycle({ Rules: rules, $metadata: {} }, prefix).status;
+
+  it('counts an enabled rule whose prefix covers the backup prefix', () => {
+    expect(read([{ Status: 'Enabled', Filter: {}, AbortIncompleteMultipartUpload: abort }])).toBe('ok');
+    expect(
+      read([{ Status: 'Enabled', Filter: { Prefix: 'database' }, AbortIncompleteMultipartUpload: abort }]),
+    ).toBe('ok');
+    expect(
+      read([
+        {
+          Status: 'Enabled',
+          Filter: { And: { Prefix: 'database-backups/' } },
+          AbortIncompleteMultipartUpload: abort,
+        },
+      ]),
+    ).toBe('ok');
+  });
+
+  it('ignores disabled rules, rules for another prefix and rules without the abort action', () => {
+    expect(read([{ Status: 'Disabled', Filter: {}, AbortIncompleteMultipartUpload: abort }])).toBe('warn');
+    expect(
+      read([{ Status: 'Enabled', Filter: { Prefix: 'logs/' }, AbortIncompleteMultipartUpload: abort }]),
+    ).toBe('warn');
+    expect(read([{ Status: 'Enabled', Filter: {}, Expiration: { Days: 30 } }])).toBe('warn');
+    expect(read([])).toBe('warn');
+  });
+
+  it('reads a bucket without encryption as covered when backup.s3.sse asks for it per object', () => {
+    const s3 = {
+      bucket: 'b',
+      region: 'us-east-1',
+      prefix: 'p/',
+      forcePathStyle: false,
+      timeout: 60,
+      partSizeMb: 16,
+    } as S3Config;
+    const error = Object.assign(new Error('none'), {
+      name: 'ServerSideEncryptionConfigurationNotFoundError',
+    });
+    expect(bucketSettingFinding.absent(error, 'encryption', s3)?.status).toBe('warn');
+    expect(bucketSettingFinding.absent(error, 'encryption', { ...s3, sse: 'AES256' })?.status).toBe('ok');
   });
 });
