@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketSettingFinding } from '../src/doctor/s3-settings.js';
 import type { S3Config } from '../src/backup/stores/s3-client.js';
@@ -156,6 +157,23 @@ describe('PostgreSQL and S3 (s3rver)', () => {
       expect(check('security.superadmin-password')?.status).toBe('fail');
       expect(check('security.token-secret')?.status).toBe('ok');
       expect(result.stdout).not.toContain(TOKEN_SECRET);
+    });
+
+    it("a check waiting behind another session's lock is ✗ after --timeout, and doctor ends", async () => {
+      const holder = new pg.Client({ connectionString: db.url });
+      await holder.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('lock table users in access exclusive mode');
+        const { result, document, check } = await doctor(env, undefined, ['--timeout', '2']);
+        expect(result.timedOut).toBe(false);
+        expectWellFormed(result, document);
+        expect(check('security.superadmin-password')?.status).toBe('fail');
+        expect(check('database.migrations')?.status).toBe('ok');
+      } finally {
+        await holder.query('rollback').catch(() => undefined);
+        await holder.end();
+      }
     });
 
     it('a changed password passes', async () => {

@@ -13,8 +13,12 @@ import { type CheckRunner, fail, type Finding, ok, warn } from './check.js';
  * opened database for the security checks — the caller closes it — or null when none was opened
  * (unreachable, or the embedded database does not exist yet and must not be created by doctor).
  */
-export async function checkDatabase(runner: CheckRunner, config: Config): Promise<Database | null> {
-  const database = await runner.check('database.connection', (signal) => connect(config, signal));
+export async function checkDatabase(
+  runner: CheckRunner,
+  config: Config,
+  timeoutMs: number,
+): Promise<Database | null> {
+  const database = await runner.check('database.connection', (signal) => connect(config, timeoutMs, signal));
   if (!database) return null;
   if (database.kind === 'postgres')
     await runner.check('database.pooler', async () =>
@@ -27,14 +31,21 @@ export async function checkDatabase(runner: CheckRunner, config: Config): Promis
   return database;
 }
 
-async function connect(config: Config, signal: AbortSignal): Promise<Finding<Database>> {
+async function connect(config: Config, timeoutMs: number, signal: AbortSignal): Promise<Finding<Database>> {
   const { url, embedded } = config.database;
   if (!url && !existsSync(embedded.dir))
     return ok(`embedded PostgreSQL (PGlite) in ${embedded.dir}: not created yet (first \`run\` creates it)`);
   let database: Database;
   try {
     // lockTimeout 0: an embedded database another process has open is reported, not waited for.
-    database = await openDatabase({ ...config, lockTimeout: 0 });
+    // The statement timeout: a statement waiting behind another session's lock (a restore holds
+    // its tables exclusively) is cancelled by the server, so closing the pool never waits for it.
+    const statementTimeout = Math.max(1, Math.ceil(timeoutMs / 1000));
+    database = await openDatabase({
+      ...config,
+      lockTimeout: 0,
+      database: { ...config.database, statementTimeout },
+    });
   } catch (error) {
     if (error instanceof PoolerUnsupportedError) return fail(error.message);
     if (error instanceof LockedError) return warn(`${error.message} Not checked further.`);

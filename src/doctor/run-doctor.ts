@@ -26,7 +26,7 @@ export interface DoctorReport {
  */
 export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   const runner = new CheckRunner(input.timeoutMs);
-  const database = await checkDatabase(runner, input.config);
+  const database = await checkDatabase(runner, input.config, input.timeoutMs);
   try {
     await checkStore(runner, input.config);
     await checkSecurity(runner, { ...input, database });
