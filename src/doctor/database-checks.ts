@@ -112,6 +112,7 @@ async function appliedMigrations(database: Database, table: string): Promise<Set
 interface Privileges {
   role: string;
   database: string;
+  connect: boolean;
   create_database: boolean;
   temporary: boolean;
   schema_exists: boolean;
@@ -123,6 +124,7 @@ interface Privileges {
 async function checkPrivileges(database: Database, pending: number): Promise<Finding<Privileges>> {
   const { rows } = await sql<Privileges>`
     select current_user as role, pg_catalog.current_database() as database,
+      pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CONNECT') as connect,
       pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') as create_database,
       pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMPORARY') as temporary,
       n.oid is not null as schema_exists,
@@ -139,6 +141,11 @@ async function checkPrivileges(database: Database, pending: number): Promise<Fin
 }
 
 function privilegeFinding(p: Privileges, schema: string, pending: number): Finding {
+  // This session is in, but every command opens new connections.
+  if (!p.connect)
+    return fail(
+      `role ${p.role} lacks CONNECT on database ${p.database}: GRANT CONNECT ON DATABASE ${p.database} TO ${p.role}`,
+    );
   if (!p.schema_exists)
     return p.create_database
       ? ok(
