@@ -350,44 +350,49 @@ describe('a hanging S3 endpoint', () => {
 describe('an S3 endpoint that denies access', () => {
   let server: HttpServer;
   let endpoint: string;
+  /** What the endpoint lets through besides seeing the bucket and its location. */
+  let allowPut = false;
+  const requests: string[] = [];
 
   beforeAll(async () => {
-    // Lets the bucket be seen, denies writing objects and reading the bucket's settings.
+    // Lets the bucket be seen; denies the bucket's settings, and objects unless `allowPut`.
     server = createHttpServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
-      const denied = () => {
-        response.writeHead(403, { 'content-type': 'application/xml' });
-        response.end(
-          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
-        );
+      requests.push(`${request.method} ${url.pathname}${url.search}`);
+      const xml = (status: number, body: string) => {
+        response.writeHead(status, { 'content-type': 'application/xml' });
+        response.end(`<?xml version="1.0" encoding="UTF-8"?>${body}`);
       };
       request.resume();
       if (request.method === 'HEAD') return void response.writeHead(200).end();
-      if (request.method === 'GET' && url.searchParams.has('location')) {
-        response.writeHead(200, { 'content-type': 'application/xml' });
-        return void response.end(
-          '<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></LocationConstraint>',
+      if (request.method === 'GET' && url.searchParams.has('location'))
+        return xml(
+          200,
+          '<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></LocationConstraint>',
         );
-      }
-      denied();
+      if (allowPut && request.method === 'PUT')
+        return void response.writeHead(200, { etag: '"probe"' }).end();
+      if (allowPut && request.method === 'POST' && url.searchParams.has('delete'))
+        return xml(200, '<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></DeleteResult>');
+      xml(403, '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+  const deniedEnv = () => ({
+    S3_BUCKET_NAME: 'denied-bucket',
+    S3_ENDPOINT: endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'doctor',
+    AWS_SECRET_ACCESS_KEY: 'doctor-secret',
+  });
+
   it('names the missing IAM action for the probe and for each setting', async () => {
-    const { result, document, check } = await doctor(
-      {
-        S3_BUCKET_NAME: 'denied-bucket',
-        S3_ENDPOINT: endpoint,
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'doctor',
-        AWS_SECRET_ACCESS_KEY: 'doctor-secret',
-      },
-      tempDir(),
-    );
+    allowPut = false;
+    const { result, document, check } = await doctor(deniedEnv(), tempDir());
     expectWellFormed(result, document);
     expect(check('store.bucket')?.status).toBe('ok');
     expect(check('store.region')?.status).toBe('ok');
@@ -401,6 +406,20 @@ describe('an S3 endpoint that denies access', () => {
       'lifecycle: cannot check (needs s3:GetLifecycleConfiguration)',
     );
     expect(result.stdout).not.toContain('doctor-secret');
+  });
+
+  it('a probe that was stored but cannot be read names s3:GetObject and is deleted again', async () => {
+    allowPut = true;
+    requests.length = 0;
+    const { result, document, check } = await doctor(deniedEnv(), tempDir());
+    expectWellFormed(result, document);
+    expect(check('store.probe')).toMatchObject({ status: 'fail' });
+    expect(check('store.probe')?.detail).toContain('needs s3:GetObject');
+    const put = requests.find((r) =>
+      r.startsWith('PUT /denied-bucket/database-backups/foodfleet-seed-doctor-probe-'),
+    );
+    expect(put).toBeDefined();
+    expect(requests.filter((r) => r.startsWith('POST '))).toEqual(['POST /denied-bucket/?delete=']);
   });
 });
 

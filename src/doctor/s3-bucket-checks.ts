@@ -142,9 +142,14 @@ function probeFailure(error: unknown, s3: S3Config, step: keyof typeof PROBE_ACT
       s3.sse === 'aws:kms' && (step === 'put' || step === 'get')
         ? ' and kms:GenerateDataKey / kms:Decrypt on the KMS key'
         : '';
-    return `${step} of the probe object ${key} was denied (needs ${PROBE_ACTIONS[step]}${kms} on ${describeBucket(s3)}*)`;
+    return `${step} of the probe object ${key} was denied (needs ${PROBE_ACTIONS[step]}${kms} on ${describeBucket(s3)}*)${left(step)}`;
   }
-  return `${step} of the probe object ${key} failed: ${describe(error, s3)}`;
+  return `${step} of the probe object ${key} failed: ${describe(error, s3)}${left(step)}`;
+}
+
+/** Said when the object could not be deleted: the only change doctor makes must not go unnoticed. */
+function left(step: keyof typeof PROBE_ACTIONS): string {
+  return step === 'delete' ? '; the probe object is still stored: delete it by hand' : '';
 }
 
 async function bucketSetting(
