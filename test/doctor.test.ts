@@ -21,6 +21,7 @@ import {
 } from './support/index.js';
 import { dropRoleAndDatabase, urlAs } from './support/roles.js';
 import { pgEnv } from './support/seeded-rows.js';
+import { startServe } from './server-harness.js';
 import { uniqueName } from './support/unique.js';
 
 /**
@@ -305,6 +306,18 @@ describe('the embedded default and a local backup folder', () => {
     expect(check('store.folder')?.detail).toContain('writable');
     expect(check('store.space')?.detail).toContain('the last backup took');
     expect(readdirSync(path.join(backups, 'database-backups')).sort()).toEqual(before);
+
+    // Another process (serve) has the embedded database open: reported at once, not waited for.
+    const serve = await startServe({ SEED_BACKUP_DIR: backups }, [], cwd);
+    try {
+      const busy = await doctor({ SEED_BACKUP_DIR: backups, SEED_LOCK_TIMEOUT: '600' }, cwd);
+      expect(busy.result.timedOut).toBe(false);
+      expectWellFormed(busy.result, busy.document);
+      expect(busy.check('database.connection')).toMatchObject({ status: 'warn' });
+      expect(busy.check('database.connection')?.detail).toContain('Another foodfleet-seed process');
+    } finally {
+      await serve.cli.kill();
+    }
   }, 120_000);
 });
 

@@ -48,7 +48,10 @@ async function connect(config: Config, timeoutMs: number, signal: AbortSignal): 
     });
   } catch (error) {
     if (error instanceof PoolerUnsupportedError) return fail(error.message);
-    if (error instanceof LockedError) return warn(`${error.message} Not checked further.`);
+    if (error instanceof LockedError)
+      return warn(
+        `Another foodfleet-seed process (e.g. \`serve\`) has the embedded database ${embedded.dir} open: not checked further`,
+      );
     throw error;
   }
   // Opened after its time was up: nobody will close it but this check.
