@@ -149,6 +149,13 @@ export class CancelledError extends SeedError {
   }
 }
 
+/** The command already printed a result that says what failed: only the exit code is left to set. */
+export class ReportedFailure extends SeedError {
+  constructor(message: string) {
+    super('OPERATION_FAILED', message, EXIT_CODES.failed);
+  }
+}
+
 /** Generic failure of an operation (backup, restore, store access) with a user-facing message. */
 export class OperationError extends SeedError {
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; exitCode?: number }) {

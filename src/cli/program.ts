@@ -133,6 +133,14 @@ export function buildProgram(
     .action(action(async () => (await import('./commands/make.js')).makeCommand));
 
   program
+    .command('doctor')
+    .description(
+      'check the database, the backup store and the security settings; changes nothing (exit 1 when a check fails)',
+    )
+    .option('--timeout <seconds>', 'seconds each check may take before it is reported ✗', seconds, 20)
+    .action(action(async () => (await import('./commands/doctor.js')).doctorCommand));
+
+  program
     .command('serve')
     .description(
       'serve the authenticated admin HTTP API (login, execute, reset, restore, history) until SIGTERM / Ctrl-C',

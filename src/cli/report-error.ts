@@ -1,5 +1,5 @@
 import { safeErrorMessage, safeErrorStack } from '../db/describe-pg-error.js';
-import { EXIT_CODES, SeedError, type ErrorCode } from '../errors.js';
+import { EXIT_CODES, ReportedFailure, SeedError, type ErrorCode } from '../errors.js';
 import type { Output } from './output.js';
 
 /** Prints a failure (one JSON document under `--json`) and returns the exit code. */
@@ -10,6 +10,8 @@ export function reportError(error: unknown, out: Output): number {
     if (commander.exitCode === 0) return 0;
     return print(out, 'USAGE', commander.message.replace(/^error: /, ''), EXIT_CODES.usage, undefined, true);
   }
+  // Its result (e.g. doctor's report) is on stdout already: a second document would break --json.
+  if (error instanceof ReportedFailure) return error.exitCode;
   if (error instanceof SeedError)
     return print(out, error.code, error.message, error.exitCode, error.executionId);
   const message = `Unexpected error: ${safeErrorMessage(error)}. This is a bug in foodfleet-seed; please report it with the command you ran.`;

@@ -37,6 +37,14 @@ const SETS = {
   },
 } satisfies Record<string, { table: string; migrations: (schema: string) => Record<string, Migration> }>;
 
+/**
+ * Each of the tool's migration tables with the migrations this version knows for it, in order:
+ * what `doctor` compares the applied ones with (it never runs the migrator).
+ */
+export function knownMigrations(schema: string): Array<{ table: string; names: string[] }> {
+  return Object.values(SETS).map((set) => ({ table: set.table, names: Object.keys(set.migrations(schema)) }));
+}
+
 export interface MigrationOutcome {
   applied: string[];
 }
