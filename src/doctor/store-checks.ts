@@ -7,6 +7,7 @@ import { createLocalStore } from '../backup/stores/local-store.js';
 import { activePrefix } from '../backup/stores/open-store.js';
 import type { Config } from '../config/schema.js';
 import { type CheckRunner, fail, type Finding, ok, warn } from './check.js';
+import { formatBytes } from '../util/format-bytes.js';
 
 /**
  * Checks the backup store: the S3 bucket (checks loaded only when S3 is configured, with the AWS
@@ -91,15 +92,4 @@ async function lastBackupSize(config: Config): Promise<number | null> {
     createLocalStore(config.backup.dir, { prefix: config.backup.prefix }),
   );
   return inventory.complete[0]?.size ?? null;
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
