@@ -25,12 +25,12 @@ export async function terminalEvents(out: Output): Promise<EventSink> {
   const draw = textRenderer(out, spin);
   return (event) => {
     if (event.event === 'warning') return out.warn(event.message);
-    if (out.logFormat === 'json') {
-      if (isProgress(event)) return;
+    // The JSON event goes to stderr under --log-format json and to any log sink (CloudWatch) either way.
+    if (!isProgress(event)) {
       const { event: name, ...fields } = event;
-      return out.event(name, fields);
+      out.event(name, fields);
     }
-    draw(event);
+    if (out.logFormat === 'text') draw(event);
   };
 }
 
