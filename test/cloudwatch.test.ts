@@ -223,4 +223,27 @@ describe('serve', () => {
     const events = cw.events(newStream(before)).map((e) => JSON.parse(e.message).event);
     expect(events).toEqual(expect.arrayContaining(['server_listening', 'request', 'server_stopped']));
   });
+
+  it('an outage while it runs: one warning, and the events are delivered once the endpoint is back', async () => {
+    const flaky = await startCloudWatchServer({ failPuts: 2 });
+    try {
+      const { url, cli } = await startServe(cloudWatchEnv(flaky.endpoint));
+      await curl('GET', `${url}/health`);
+      const received = () => flaky.events().map((e) => JSON.parse(e.message));
+      const deadline = Date.now() + 40_000;
+      while (!received().some((e) => e.event === 'request') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      const events = received();
+      expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['server_listening', 'request']));
+      // The outage's warning is printed once, and reaches CloudWatch itself once delivery works.
+      expect(events.find((e) => e.event === 'warning')?.message).toMatch(
+        /^CloudWatch Logs: delivery to .* failed/,
+      );
+      const result = await cli.kill('SIGTERM');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr.split('\n').filter((line) => line.includes('CloudWatch'))).toHaveLength(1);
+    } finally {
+      await flaky.close();
+    }
+  });
 });

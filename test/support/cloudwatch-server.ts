@@ -34,10 +34,14 @@ const MAX_BATCH_EVENTS = 10_000;
  * `X-Amz-Target: Logs_20140328.<Operation>`), enough for CreateLogStream and PutLogEvents, and
  * recording what it receives. Like the service: a stream must exist before events are put, a
  * second CreateLogStream is ResourceAlreadyExistsException, a batch out of time order or over the
- * limits is InvalidParameterException. `hang: true` accepts requests and never answers.
+ * limits is InvalidParameterException. `hang: true` accepts requests and never answers;
+ * `failPuts: n` answers the first n PutLogEvents with 503 ServiceUnavailableException (an outage).
  */
-export async function startCloudWatchServer(options: { hang?: boolean } = {}): Promise<CloudWatchServer> {
+export async function startCloudWatchServer(
+  options: { hang?: boolean; failPuts?: number } = {},
+): Promise<CloudWatchServer> {
   const calls: ReceivedCall[] = [];
+  let failPuts = options.failPuts ?? 0;
   const streams = new Map<string, ReceivedEvent[]>();
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
@@ -71,6 +75,10 @@ export async function startCloudWatchServer(options: { hang?: boolean } = {}): P
       return reply(response, 200, {});
     }
     if (operation === 'PutLogEvents') {
+      if (failPuts > 0) {
+        failPuts -= 1;
+        return reply(response, 503, { __type: 'ServiceUnavailableException', message: 'try again' });
+      }
       const stream = streams.get(key);
       if (!stream)
         return reply(response, 400, {

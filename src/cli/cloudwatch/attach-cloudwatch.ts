@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { CloudWatchConfig } from '../../config/schema.js';
 import type { Output } from '../output.js';
-import { cloudWatchSink } from './cloudwatch-sink.js';
+import { CloudWatchSink } from './cloudwatch-sink.js';
 import { defaultLogStream } from './stream-name.js';
 
 const FLUSH_EVERY_MS = 5_000;
@@ -16,7 +16,7 @@ export function attachCloudWatch(out: Output, settings: CloudWatchConfig): void 
   const startedAt = new Date(performance.timeOrigin);
   const logStream = settings.logStream ?? defaultLogStream(hostname(), process.pid, startedAt);
   out.addEventSink(
-    cloudWatchSink({
+    new CloudWatchSink({
       destination: `log group "${settings.logGroup}", stream "${logStream}"`,
       loadTransport: async () => (await import('./sdk-transport.js')).sdkTransport(settings, logStream),
       warn: (message) => out.warn(message),
