@@ -163,6 +163,30 @@ describe('a run sends its events to CloudWatch Logs', () => {
   });
 });
 
+describe('bad settings', () => {
+  it('are refused before anything runs: exit 2, every problem with its path, nothing sent or recorded', async () => {
+    const cwd = tempDir('foodfleet-cw-bad-');
+    writeFileSync(
+      path.join(cwd, 'seedrc.json'),
+      JSON.stringify({ logging: { cloudwatch: { logGroup: 'ok', logStream: 'host:1', extra: true } } }),
+    );
+    const calls = cw.calls.length;
+    // (seeder_executions exists: the runs above created it)
+    const [before] = await db.query<{ n: string }>('select count(*) as n from seeder_executions');
+    const result = await runCli(['run', '--no-backup'], {
+      env: cloudWatchEnv(cw.endpoint, { CLOUDWATCH_LOG_GROUP: 'bad group' }),
+      cwd,
+    });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('logging.cloudwatch.logGroup: must be 1–512 of');
+    expect(result.stderr).toContain('logging.cloudwatch.logStream: must be 1–512 characters without ":"');
+    expect(result.stderr).toContain('logging.cloudwatch.extra: unknown key');
+    expect(cw.calls.length).toBe(calls);
+    const [after] = await db.query<{ n: string }>('select count(*) as n from seeder_executions');
+    expect(after).toEqual(before);
+  });
+});
+
 describe('an endpoint that is down or never answers', () => {
   let hanging: CloudWatchServer;
 
