@@ -108,6 +108,7 @@ export class Output {
   /** Delivers what the sinks still hold; each bounds its own wait. Called once, before exit. */
   async closeEventSinks(): Promise<void> {
     const sinks = this.#sinks.splice(0);
-    await Promise.all(sinks.map((sink) => sink.close()));
+    // A sink's own failure is never the command's: it has already warned if it could.
+    await Promise.all(sinks.map((sink) => sink.close().catch(() => undefined)));
   }
 }
