@@ -17,6 +17,7 @@ const HEAVY = [
   'ora',
   '@aws-sdk/client-s3',
   '@aws-sdk/lib-storage',
+  '@aws-sdk/client-cloudwatch-logs',
 ];
 const VERSION = (
   JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -64,6 +65,8 @@ describe('start-up', () => {
     });
     expect(result.code).toBe(1);
     for (const loaded of ['zod', 'kysely', 'pg']) expect(packages.has(loaded), loaded).toBe(true);
+    // CloudWatch's SDK only with logging.cloudwatch set.
+    expect(packages.has('@aws-sdk/client-cloudwatch-logs')).toBe(false);
   });
 
   it('bare foodfleet-seed prints the help and exits 0', async () => {

@@ -19,10 +19,21 @@ const KEY_ATTEMPTS = 5;
 /** Progress of one backup, for a terminal, JSON events or an HTTP job (all optional). */
 export interface BackupEvents {
   started?(info: { key: string }): void;
-  /** Rows of `table` written so far and compressed bytes produced so far. */
-  progress?(info: { table: string; rows: number; bytes: number }): void;
+  /**
+   * Rows of `table` written so far and compressed bytes produced so far, with the catalog's
+   * estimate of the table's rows and of all tables' (for a percentage; it may be off).
+   */
+  progress?(info: BackupProgress): void;
   completed?(result: BackupResult): void;
   failed?(error: SeedError): void;
+}
+
+interface BackupProgress {
+  table: string;
+  rows: number;
+  bytes: number;
+  estimatedRows?: number;
+  totalRows?: number;
 }
 
 export interface TakeBackupRequest {
@@ -68,15 +79,23 @@ export async function takeBackup(request: TakeBackupRequest): Promise<BackupResu
     key = await freeBackupKey(store, createdAt, executionId);
     events?.started?.({ key });
     const counts: Record<string, number> = {};
-    let current = { table: '', rows: 0, bytes: 0 };
-    const report = (change: Partial<typeof current>) => {
+    let current: BackupProgress = { table: '', rows: 0, bytes: 0 };
+    let estimates = new Map<string, number>();
+    let totalRows = 0;
+    const report = (change: Partial<BackupProgress>) => {
       current = { ...current, ...change };
-      events?.progress?.(current);
+      const estimatedRows = estimates.get(current.table);
+      events?.progress?.({
+        ...current,
+        ...(estimatedRows === undefined ? {} : { estimatedRows, totalRows }),
+      });
     };
     let outcome: UploadOutcome | undefined;
     for (let attempt = 1; outcome === undefined; attempt++) {
       try {
         outcome = await withSnapshot(database, scopeOf(request), async (snapshot) => {
+          estimates = new Map(snapshot.tables.map((table) => [table.name, table.estimatedRows]));
+          totalRows = snapshot.tables.reduce((sum, table) => sum + table.estimatedRows, 0);
           const metadata = buildMetadata({ snapshot, schema: database.schema, executionId, createdAt });
           const document = backupDocument(snapshot, metadata, {
             signal,

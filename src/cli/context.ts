@@ -4,6 +4,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { collectSecrets } from '../config/secrets.js';
 import type { PlainObject } from '../config/merge.js';
 import { deepMerge } from '../config/merge.js';
+import { attachCloudWatch } from './cloudwatch/attach-cloudwatch.js';
 
 /** Options every command accepts (commander's global options). */
 export interface GlobalOptions {
@@ -29,7 +30,10 @@ export interface CommandContext {
   stdinIsTTY: boolean;
 }
 
-/** Loads config from file + env + the global flags (+ a command's own overlay) and arms masking. */
+/**
+ * Loads config from file + env + the global flags (+ a command's own overlay), arms masking and
+ * attaches the CloudWatch sink when configured. Called once per command.
+ */
 export function loadCommandConfig(ctx: CommandContext, overlay: PlainObject = {}): LoadedConfig {
   const { globals } = ctx;
   const flags: PlainObject = deepMerge(
@@ -44,6 +48,7 @@ export function loadCommandConfig(ctx: CommandContext, overlay: PlainObject = {}
   const loaded = loadConfig({ configPath: globals.config, cwd: ctx.cwd, env: ctx.env, flags });
   ctx.out.setSecrets(collectSecrets(loaded.config, ctx.env));
   ctx.out.setLogFormat(loaded.config.logFormat);
+  if (loaded.config.logging.cloudwatch) attachCloudWatch(ctx.out, loaded.config.logging.cloudwatch);
   return loaded;
 }
 

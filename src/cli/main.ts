@@ -68,6 +68,8 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // Log sinks (CloudWatch) deliver what they hold; each gives up after its own short deadline.
+    await out.closeEventSinks();
   }
 }
 

@@ -13,14 +13,16 @@ export function outputLogger(out: Output): ServerLogger {
     message: string,
     fields: Record<string, unknown> = {},
   ) => {
-    if (out.logFormat === 'json') out.event(event, { level, message, ...fields });
-    else if (level === 'warn') out.warn(indentContinuation(message));
+    // The JSON event also reaches log sinks (CloudWatch) in text mode; out.info is silent under json.
+    out.event(event, { level, message, ...fields });
+    if (out.logFormat === 'json') return;
+    if (level === 'warn') out.info(indentContinuation(`Warning: ${message}`));
     else out.info(indentContinuation(level === 'error' ? `Error: ${message}` : message));
   };
   return {
     request(entry) {
-      if (out.logFormat === 'json') out.event('request', { ...entry });
-      else
+      out.event('request', { ...entry });
+      if (out.logFormat === 'text')
         out.info(
           `${escapeControl(entry.method)} ${escapeControl(entry.path)} ${entry.status} ${entry.duration_ms} ms${entry.user_id === null ? '' : ` user=${entry.user_id}`}`,
         );

@@ -1,5 +1,20 @@
 import { createRedactor, type Redactor } from '../config/secrets.js';
 
+/** One event as `--log-format json` writes it: the masked JSON line and its time. */
+export interface LogEntry {
+  /** Milliseconds since the epoch: the line's `time`. */
+  timestamp: number;
+  /** The masked JSON line, without the newline. */
+  message: string;
+}
+
+/** Another destination for JSON events (CloudWatch Logs): must not throw or block. */
+export interface LogSink {
+  write(entry: LogEntry): void;
+  /** Delivers what is still pending; resolves within the sink's own deadline. */
+  close(): Promise<void>;
+}
+
 export interface OutputOptions {
   json: boolean;
   logFormat: 'text' | 'json';
@@ -18,6 +33,7 @@ export class Output {
   /** Interactive terminal on stderr (spinners) and colour allowed. */
   interactive: boolean;
   #redact: Redactor = createRedactor([]);
+  readonly #sinks: LogSink[] = [];
   readonly #options: OutputOptions;
 
   constructor(options: OutputOptions) {
@@ -68,14 +84,31 @@ export class Output {
   }
 
   warn(message: string): void {
-    if (this.logFormat === 'json') this.event('warning', { message });
-    else this.#options.stderr.write(`${this.#redact(`Warning: ${message}`)}\n`);
+    this.event('warning', { message });
+    if (this.logFormat === 'text') this.#options.stderr.write(`${this.#redact(`Warning: ${message}`)}\n`);
   }
 
-  /** One JSON event per line on stderr (`--log-format json`); nothing in text mode. */
+  /**
+   * One JSON event: a line on stderr with `--log-format json`, and to every added sink in either
+   * format (the caller draws its own text). Nothing at all in text mode without sinks.
+   */
   event(name: string, fields: Record<string, unknown>): void {
-    if (this.logFormat !== 'json') return;
-    const line = JSON.stringify({ time: new Date().toISOString(), event: name, ...fields });
-    this.#options.stderr.write(`${this.#redact(line)}\n`);
+    if (this.logFormat !== 'json' && this.#sinks.length === 0) return;
+    const time = new Date();
+    const line = this.#redact(JSON.stringify({ time: time.toISOString(), event: name, ...fields }));
+    if (this.logFormat === 'json') this.#options.stderr.write(`${line}\n`);
+    for (const sink of this.#sinks) sink.write({ timestamp: time.getTime(), message: line });
+  }
+
+  /** Sends every later event to `sink` as well (masked, exactly the JSON line). */
+  addEventSink(sink: LogSink): void {
+    this.#sinks.push(sink);
+  }
+
+  /** Delivers what the sinks still hold; each bounds its own wait. Called once, before exit. */
+  async closeEventSinks(): Promise<void> {
+    const sinks = this.#sinks.splice(0);
+    // A sink's own failure is never the command's: it has already warned if it could.
+    await Promise.all(sinks.map((sink) => sink.close().catch(() => undefined)));
   }
 }

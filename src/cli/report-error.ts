@@ -33,13 +33,13 @@ function print(
     ...(executionId !== undefined ? { execution_id: executionId } : {}),
   };
   if (out.json) out.result(document, () => '');
-  if (out.logFormat === 'json')
-    out.event('error', {
-      code,
-      message,
-      ...(executionId !== undefined ? { execution_id: executionId } : {}),
-    });
-  else if (!alreadyShown) out.stderr.write(`${out.redact(`Error: ${message}`)}\n`);
+  // Under --log-format json this is the error's only line; in text mode it reaches log sinks only.
+  out.event('error', {
+    code,
+    message,
+    ...(executionId !== undefined ? { execution_id: executionId } : {}),
+  });
+  if (out.logFormat === 'text' && !alreadyShown) out.stderr.write(`${out.redact(`Error: ${message}`)}\n`);
   return exitCode;
 }
 

@@ -2,6 +2,7 @@ import type { EventSink, OperationEvent } from '../operations/events.js';
 import { isProgress } from '../operations/events.js';
 import { formatBytes } from './format.js';
 import type { Output } from './output.js';
+import { formatProgress, progressFigures } from './progress-format.js';
 
 type Spinner = {
   text: string;
@@ -25,12 +26,12 @@ export async function terminalEvents(out: Output): Promise<EventSink> {
   const draw = textRenderer(out, spin);
   return (event) => {
     if (event.event === 'warning') return out.warn(event.message);
-    if (out.logFormat === 'json') {
-      if (isProgress(event)) return;
+    // The JSON event goes to stderr under --log-format json and to any log sink (CloudWatch) either way.
+    if (!isProgress(event)) {
       const { event: name, ...fields } = event;
-      return out.event(name, fields);
+      out.event(name, fields);
     }
-    draw(event);
+    if (out.logFormat === 'text') draw(event);
   };
 }
 
@@ -38,6 +39,9 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
   let seeder: Spinner | null = null;
   let backup: Spinner | null = null;
   let restore: Spinner | null = null;
+  // Every report goes through these (drawn or not), so rows of finished tables are counted.
+  let backupFigures = progressFigures({ estimated: true, bytesVerb: 'written' });
+  let restoreFigures = progressFigures({ estimated: false, bytesVerb: 'read' });
   let lastDraw = 0;
   const throttled = () => {
     if (Date.now() - lastDraw < 100) return true;
@@ -66,11 +70,22 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
       }
       case 'backup_started':
         backup = spin ? spin('Backing up…').start(`Backing up to ${event.key}…`) : null;
+        backupFigures = progressFigures({ estimated: true, bytesVerb: 'written' });
         return;
-      case 'backup_progress':
-        if (!backup || throttled()) return;
-        backup.text = `Backing up ${event.table}: ${rowCount(event.rows)} rows, ${formatBytes(event.bytes)} written`;
+      case 'backup_progress': {
+        const { table, rows, bytes, estimated_rows, total_rows } = event;
+        const figures = backupFigures({
+          table,
+          rows,
+          bytes,
+          tableRows: estimated_rows,
+          totalRows: total_rows,
+        });
+        // The first report (the document's opening bytes) comes before any table.
+        if (!backup || !table || throttled()) return;
+        backup.text = `Backing up ${table}: ${formatProgress(figures)}`;
         return;
+      }
       case 'backup_completed': {
         const rows = Object.values(event.tables).reduce((sum, n) => sum + n, 0);
         const text = `Backup ${event.key}: ${Object.keys(event.tables).length} tables, ${rowCount(rows)} rows, ${formatBytes(event.size)}`;
@@ -86,10 +101,19 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
       case 'restore_started':
         // The spinner starts with the load: the safety backup before it shows its own.
         out.info(`→ ${event.command} of ${event.key} (execution #${event.execution_id}) …`);
+        restoreFigures = progressFigures({ estimated: false, bytesVerb: 'read' });
         return;
       case 'restore_progress': {
+        const { table, rows, bytes, expected_rows, total_rows } = event;
+        const figures = restoreFigures({
+          table,
+          rows,
+          bytes,
+          tableRows: expected_rows,
+          totalRows: total_rows,
+        });
         if (!spin || throttled()) return;
-        const text = `Restoring ${event.table}: ${rowCount(event.rows)} rows (${formatBytes(event.bytes)} of the backup read)`;
+        const text = `Restoring ${table}: ${formatProgress(figures)}`;
         if (restore?.isSpinning) restore.text = text;
         else restore = spin('Restoring…').start(text);
         return;

@@ -23,6 +23,8 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: readonly
   { name: 'SEED_TOKEN_SECRET', path: ['server', 'tokenSecret'], kind: 'string' },
   { name: 'SEED_SERVER_HOST', path: ['server', 'host'], kind: 'string' },
   { name: 'SEED_SERVER_PORT', path: ['server', 'port'], kind: 'number' },
+  { name: 'CLOUDWATCH_LOG_GROUP', path: ['logging', 'cloudwatch', 'logGroup'], kind: 'string' },
+  { name: 'CLOUDWATCH_ENDPOINT', path: ['logging', 'cloudwatch', 'endpoint'], kind: 'string' },
 ];
 
 /** S3-only variables that would create a `backup.s3` section without a bucket. */

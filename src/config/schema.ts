@@ -110,6 +110,24 @@ const serverSchema = z
   })
   .strict();
 
+// CloudWatch's own naming rules, checked here so a typo fails at start-up rather than at the first flush.
+const cloudwatchSchema = z
+  .object({
+    logGroup: z
+      .string({ error: 'required when logging.cloudwatch is set (env CLOUDWATCH_LOG_GROUP)' })
+      .regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'must be 1–512 of: letters, digits, _ - / . #'),
+    logStream: z
+      .string()
+      .regex(/^[^:*]{1,512}$/, 'must be 1–512 characters without ":" or "*"')
+      .optional()
+      .describe('default: <hostname>-<pid>-<start time>'),
+    region: z.string().min(1).optional().describe('default: AWS_REGION / the AWS profile'),
+    endpoint: z.url().optional(),
+  })
+  .strict();
+
+const loggingSchema = z.object({ cloudwatch: cloudwatchSchema.optional() }).strict();
+
 /** The whole configuration after file, environment and flags are merged. */
 export const configSchema = z
   .object({
@@ -136,6 +154,7 @@ export const configSchema = z
       .default({ email: 'admin@foodfleet.com' }),
     lockTimeout: seconds.default(30),
     logFormat: z.enum(['text', 'json']).default('text'),
+    logging: loggingSchema.default({}),
     backup: backupSchema.default(backupSchema.parse({})),
     server: serverSchema.default(serverSchema.parse({})),
   })
@@ -143,3 +162,4 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+export type CloudWatchConfig = z.infer<typeof cloudwatchSchema>;

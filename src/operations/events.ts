@@ -20,7 +20,17 @@ export type OperationEvent =
     }
   | { event: 'seeder_failed'; execution_id: number; seeder: string; error: string }
   | { event: 'backup_started'; execution_id: number; key: string }
-  | { event: 'backup_progress'; execution_id: number; table: string; rows: number; bytes: number }
+  | {
+      event: 'backup_progress';
+      execution_id: number;
+      table: string;
+      rows: number;
+      bytes: number;
+      /** The catalog's estimate of `table`'s rows (pg_class.reltuples). */
+      estimated_rows?: number;
+      /** The same estimate summed over every table in the backup. */
+      total_rows?: number;
+    }
   | {
       event: 'backup_completed';
       execution_id: number;
@@ -33,7 +43,17 @@ export type OperationEvent =
     }
   | { event: 'backup_failed'; execution_id: number; code: string; error: string }
   | { event: 'restore_started'; execution_id: number; command: string; key: string }
-  | { event: 'restore_progress'; execution_id: number; table: string; rows: number; bytes: number }
+  | {
+      event: 'restore_progress';
+      execution_id: number;
+      table: string;
+      rows: number;
+      bytes: number;
+      /** `table`'s rows in the backup (its manifest). */
+      expected_rows?: number;
+      /** Every table's rows in the backup. */
+      total_rows?: number;
+    }
   | {
       event: 'restore_completed';
       execution_id: number;
@@ -87,8 +107,16 @@ export function backupEventsTo(sink: EventSink, executionId: number): BackupEven
       started = Date.now();
       sink({ event: 'backup_started', execution_id: executionId, key });
     },
-    progress: ({ table, rows, bytes }) =>
-      sink({ event: 'backup_progress', execution_id: executionId, table, rows, bytes }),
+    progress: ({ table, rows, bytes, estimatedRows, totalRows }) =>
+      sink({
+        event: 'backup_progress',
+        execution_id: executionId,
+        table,
+        rows,
+        bytes,
+        ...(estimatedRows === undefined ? {} : { estimated_rows: estimatedRows }),
+        ...(totalRows === undefined ? {} : { total_rows: totalRows }),
+      }),
     completed: (result: BackupResult) =>
       sink({
         event: 'backup_completed',
@@ -110,8 +138,16 @@ export function restoreEventsTo(sink: EventSink): RestoreEvents {
   return {
     started: ({ executionId, command, key }) =>
       sink({ event: 'restore_started', execution_id: executionId, command, key }),
-    progress: ({ executionId, table, rows, bytes }) =>
-      sink({ event: 'restore_progress', execution_id: executionId, table, rows, bytes }),
+    progress: ({ executionId, table, rows, bytes, expectedRows, totalRows }) =>
+      sink({
+        event: 'restore_progress',
+        execution_id: executionId,
+        table,
+        rows,
+        bytes,
+        ...(expectedRows === undefined ? {} : { expected_rows: expectedRows }),
+        ...(totalRows === undefined ? {} : { total_rows: totalRows }),
+      }),
     completed: ({ executionId, command, key, tables, safetyBackupKey, durationMs }) =>
       sink({
         event: 'restore_completed',

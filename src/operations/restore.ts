@@ -227,6 +227,8 @@ async function loadInOneTransaction(
   source: AsyncGenerator<BackupEvent>,
 ): Promise<Record<string, number>> {
   const { database } = deps;
+  const expected = item.manifest.tables;
+  const totalRows = Object.values(expected).reduce((sum, rows) => sum + rows, 0);
   const outcome = await withLoadSession(database, (session) =>
     loadBackup({
       session,
@@ -236,7 +238,13 @@ async function loadInOneTransaction(
       signal: deps.signal,
       lockTimeoutMs: deps.lockTimeoutSeconds * 1000,
       onProgress: (p) =>
-        events.progress({ executionId, table: p.table, rows: p.rows, bytes: p.compressedBytes }),
+        events.progress({
+          executionId,
+          table: p.table,
+          rows: p.rows,
+          bytes: p.compressedBytes,
+          ...(Object.hasOwn(expected, p.table) ? { expectedRows: expected[p.table], totalRows } : {}),
+        }),
     }),
   );
   return outcome.tables;

@@ -1,8 +1,18 @@
 /** What a restore reports as it goes; the CLI renders it (spinner, plain lines, JSON events), the API logs it. */
 export interface RestoreEvents {
   started(event: { executionId: number; command: string; key: string }): void;
-  /** Rows loaded so far into `table`, and compressed bytes read so far from the backup. */
-  progress(event: { executionId: number; table: string; rows: number; bytes: number }): void;
+  /**
+   * Rows loaded so far into `table`, and compressed bytes read so far from the backup; with the
+   * rows the manifest says `table` and the whole backup hold.
+   */
+  progress(event: {
+    executionId: number;
+    table: string;
+    rows: number;
+    bytes: number;
+    expectedRows?: number;
+    totalRows?: number;
+  }): void;
   completed(event: {
     executionId: number;
     command: string;

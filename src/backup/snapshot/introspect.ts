@@ -69,6 +69,27 @@ const SEQUENCES_SQL = `
   where n.nspname = $1
   order by via, table_name, column_name`;
 
+// Row estimates for progress: `reltuples` (-1 before the first VACUUM / ANALYZE, then the live
+// tuple count the statistics system keeps), summed over a partitioned table's leaf partitions.
+const ESTIMATES_SQL = `
+  with recursive tree(root, relid) as (
+    select c.oid, c.oid
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = $1 and c.relkind in ('r', 'p') and not c.relispartition
+    union all
+    select tree.root, i.inhrelid
+    from tree
+    join pg_catalog.pg_inherits i on i.inhparent = tree.relid
+    join pg_catalog.pg_class p on p.oid = i.inhrelid and p.relispartition
+  )
+  select r.relname as name,
+         coalesce(sum(case when l.reltuples >= 0 then l.reltuples::float8
+                           else pg_catalog.pg_stat_get_live_tuples(l.oid)::float8 end), 0) as estimated_rows
+  from tree
+  join pg_catalog.pg_class r on r.oid = tree.root
+  left join pg_catalog.pg_class l on l.oid = tree.relid and l.relkind = 'r'
+  group by r.relname`;
+
 /** Reads the tables in scope, their columns and keys, and the state of their sequences. */
 export async function introspect(query: SnapshotQuery, scope: SnapshotScope): Promise<Introspection> {
   const [version] = await query<{ v: string }>(
@@ -82,6 +103,12 @@ export async function introspect(query: SnapshotQuery, scope: SnapshotScope): Pr
   );
   const columns = groupBy(await query<ColumnRow>(COLUMNS_SQL, [scope.schema]), (c) => c.table_name);
   const keys = groupBy(await query<KeyRow>(PRIMARY_KEYS_SQL, [scope.schema]), (k) => k.table_name);
+  const estimates = new Map(
+    (await query<{ name: string; estimated_rows: number }>(ESTIMATES_SQL, [scope.schema])).map((row) => [
+      row.name,
+      Math.max(0, Math.round(Number(row.estimated_rows))),
+    ]),
+  );
   const tables: SnapshotTable[] = [];
   for (const row of tableRows) {
     const tableColumns = (columns.get(row.name) ?? []).map(toColumn);
@@ -94,6 +121,7 @@ export async function introspect(query: SnapshotQuery, scope: SnapshotScope): Pr
       partitioned: Boolean(row.partitioned),
       columns: tableColumns,
       primaryKey: usableKey,
+      estimatedRows: estimates.get(row.name) ?? 0,
     });
   }
   const sequences = await readSequences(query, scope.schema, new Set(tables.map((t) => t.name)));

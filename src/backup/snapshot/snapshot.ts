@@ -17,6 +17,8 @@ export interface SnapshotTable {
   columns: SnapshotColumn[];
   /** Primary-key column names in key order, or null when the table has none. */
   primaryKey: string[] | null;
+  /** The catalog's row estimate (for progress only: it may be stale or 0). */
+  estimatedRows: number;
 }
 
 export type SequenceState = BackupMetadata['sequences'][number];
