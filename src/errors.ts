@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'SEEDER_LOAD'
   | 'PRODUCTION_REFUSED'
   | 'DATABASE_UNAVAILABLE'
+  | 'CONNECTION_LOST'
   | 'NOT_FOUND'
   | 'CANCELLED'
   | 'BACKUP_FAILED'
@@ -94,6 +95,30 @@ export class DatabaseUnavailableError extends SeedError {
   }
 }
 
+/**
+ * The database session was lost mid-operation (server restart, failover, a dropped network, an
+ * administrator's pg_terminate_backend). The message says in which phase and what is true of the
+ * data now — by default that nothing was committed, since PostgreSQL rolls back a transaction
+ * whose session dies.
+ */
+export class ConnectionLostError extends SeedError {
+  readonly phase: string;
+  constructor(
+    phase: string,
+    reason: string,
+    outcome = 'Nothing was committed.',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'CONNECTION_LOST',
+      `The database connection was lost during ${phase}: ${reason.trim().replace(/[.\s]+$/, '')}. ${outcome}`,
+      EXIT_CODES.failed,
+      options,
+    );
+    this.phase = phase;
+  }
+}
+
 export class NotFoundError extends SeedError {
   constructor(message: string) {
     super('NOT_FOUND', message, EXIT_CODES.failed);
@@ -105,6 +130,19 @@ export class CancelledError extends SeedError {
   constructor(message = 'Cancelled by signal: the transaction was rolled back; nothing was changed.') {
     super('CANCELLED', message, EXIT_CODES.cancelled);
   }
+}
+
+/**
+ * The full traceback of `error`: its stack, then each `cause`'s ("Caused by: …"), so a log shows
+ * where a typed error was raised and where the driver's error behind it came from.
+ */
+export function fullStack(error: unknown): string | undefined {
+  const parts: string[] = [];
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; depth++) {
+    parts.push(current.stack ?? `${current.name}: ${current.message}`);
+    current = current.cause;
+  }
+  return parts.length > 0 ? parts.join('\nCaused by: ') : undefined;
 }
 
 /** Generic failure of an operation (backup, restore, store access) with a user-facing message. */

@@ -1,4 +1,4 @@
-import { EXIT_CODES, SeedError, type ErrorCode } from '../errors.js';
+import { EXIT_CODES, fullStack, SeedError, type ErrorCode } from '../errors.js';
 import type { Output } from './output.js';
 
 /** Prints a failure (one JSON document under `--json`) and returns the exit code. */
@@ -7,20 +7,29 @@ export function reportError(error: unknown, out: Output): number {
   if (commander) {
     // Help and version are "errors" in commander's exitOverride mode.
     if (commander.exitCode === 0) return 0;
-    return print(out, 'USAGE', commander.message.replace(/^error: /, ''), EXIT_CODES.usage, undefined, true);
+    const message = commander.message.replace(/^error: /, '');
+    return print(out, { code: 'USAGE', message }, EXIT_CODES.usage, undefined, true);
   }
+  const stack = fullStack(error);
   if (error instanceof SeedError)
-    return print(out, error.code, error.message, error.exitCode, error.executionId);
+    return print(out, { code: error.code, message: error.message, stack }, error.exitCode, error.executionId);
   const message = `Unexpected error: ${(error as Error)?.message ?? String(error)}. This is a bug in foodfleet-seed; please report it with the command you ran.`;
-  if (!out.json && out.logFormat === 'text')
+  // An unexpected error always shows its traceback: the bug report needs it.
+  if (!out.json && out.logFormat === 'text' && !out.verbose)
     out.stderr.write(out.redact(String((error as Error)?.stack ?? '')) + '\n');
-  return print(out, 'OPERATION_FAILED', message, EXIT_CODES.failed);
+  return print(out, { code: 'OPERATION_FAILED', message, stack }, EXIT_CODES.failed);
+}
+
+interface Failure {
+  code: ErrorCode;
+  message: string;
+  /** The full traceback: in the `error` event always, on a terminal with `--verbose`. */
+  stack?: string | undefined;
 }
 
 function print(
   out: Output,
-  code: ErrorCode,
-  message: string,
+  { code, message, stack }: Failure,
   exitCode: number,
   executionId?: number,
   alreadyShown = false,
@@ -36,8 +45,12 @@ function print(
       code,
       message,
       ...(executionId !== undefined ? { execution_id: executionId } : {}),
+      ...(stack !== undefined ? { stack } : {}),
     });
-  else if (!alreadyShown) out.stderr.write(out.redact(`Error: ${message}`) + '\n');
+  else if (!alreadyShown) {
+    out.stderr.write(out.redact(`Error: ${message}`) + '\n');
+    out.stack(stack);
+  }
   return exitCode;
 }
 

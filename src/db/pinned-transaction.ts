@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type ControlledTransaction } from 'kysely';
 import type pg from 'pg';
 import type { OpenTransaction } from './database.js';
+import { commitAndConfirm } from './commit-outcome.js';
 import { postgresCopyIn } from './postgres-copy.js';
 
 /**
@@ -32,8 +33,9 @@ export async function beginPinnedTransaction(pool: pg.Pool, schema: string): Pro
     trx,
     copyIn: (table, columns) => postgresCopyIn(client, table, columns),
     async commit() {
-      // A failed COMMIT keeps the client: the caller's rollback() releases it.
-      await trx.commit().execute();
+      // A failed COMMIT keeps the client: the caller's rollback() releases it. One whose answer
+      // was lost with the connection, but that did commit, counts as committed.
+      await commitAndConfirm(client, pool, () => trx.commit().execute());
       release(false);
     },
     async rollback() {

@@ -34,6 +34,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database &
   });
   // An idle client dropped by the server must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one that is checked out (the run lock, the seeding transaction, a backup or restore
+  // session): pg-pool only listens while a client is idle, and an unheard 'error' ends the
+  // process. The query in flight still rejects with the error, and the code awaiting it reports it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await checkConnection(pool, options.url);
   const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
 
@@ -100,6 +104,9 @@ async function acquireAdvisoryLock(
   signal?: AbortSignal,
 ): Promise<Release | null> {
   const client = await pool.connect();
+  // Set when the lock's session dies: the lock died with it, and the client is not reusable.
+  let lost = false;
+  client.on('error', () => (lost = true));
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
@@ -122,6 +129,7 @@ async function acquireAdvisoryLock(
   return async () => {
     if (released) return;
     released = true;
+    if (lost) return client.release(true);
     try {
       await client.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, schema]);
       client.release();

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, OpenTransaction } from '../db/database.js';
-import { CancelledError, SeedError, SeederFailedError } from '../errors.js';
+import { asConnectionLost, duringPhase } from '../db/connection-lost.js';
+import { CancelledError, fullStack, SeedError, SeederFailedError } from '../errors.js';
 import { migrateAll } from '../migrations/migrate.js';
 import type { ExecutionOrigin } from '../tracking/executions.js';
 import { withExecution } from '../tracking/with-execution.js';
@@ -76,15 +77,21 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
           request.events.warning(m);
         },
       };
-      await migrateAll(database);
+      await duringPhase('migrations', () => migrateAll(database));
       for (const seeder of selected) await seeder.preflight(database.kysely, context);
-      const pre = (await request.beforeSeeding?.(id)) ?? {
+      const pre = (await duringPhase(
+        'the backup',
+        async () => request.beforeSeeding?.(id),
+        'No backup was stored and nothing was seeded: the database is unchanged.',
+      )) ?? {
         backupCreated: false,
         backupKey: null,
         warnings: [],
       };
       warnings.push(...pre.warnings);
-      const results = await seedInTransaction(request, selected, context, id);
+      const results = await seedInTransaction(request, selected, context, id).catch((error: unknown) => {
+        throw asConnectionLost(error, seedingPhase(error));
+      });
       const value: RunResult = {
         success: true,
         execution_id: id,
@@ -97,6 +104,13 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
       return { value, results: { ...results, dry_run: request.options.dryRun, warnings } };
     },
   );
+}
+
+/** Names the seeder that was running when the connection was lost, when one was. */
+function seedingPhase(error: unknown): string {
+  return error instanceof SeederFailedError && error.seeder !== '(commit)'
+    ? `seeder ${error.seeder}`
+    : 'seeding';
 }
 
 async function seedInTransaction(
@@ -147,7 +161,12 @@ async function runOne(
         duration_ms: Math.round(performance.now() - started),
         error: (error as Error).message,
       });
-    events.seederFailed({ executionId, seeder: seeder.name, error: (error as Error).message });
+    events.seederFailed({
+      executionId,
+      seeder: seeder.name,
+      error: (error as Error).message,
+      stack: fullStack(error),
+    });
     throw error;
   }
   const counts = seeder.counts();

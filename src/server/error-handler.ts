@@ -23,6 +23,7 @@ const STATUS_BY_CODE = {
   RESET_REFUSED: 409,
   OPERATION_FAILED: 500,
   DATABASE_UNAVAILABLE: 503,
+  CONNECTION_LOST: 503,
   STORE_UNAVAILABLE: 503,
   // The server is shutting down and the grace period ran out: the run was rolled back.
   CANCELLED: 503,
