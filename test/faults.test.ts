@@ -195,6 +195,8 @@ describe('a lost connection on the CLI', () => {
 describe('a connection cut by the network', () => {
   let proxy: TcpProxy;
   let viaProxy: Record<string, string>;
+  /** A backup taken by the restore tests' first. */
+  let backupKey: string;
 
   beforeAll(async () => {
     const target = new URL(db.url);
@@ -203,6 +205,9 @@ describe('a connection cut by the network', () => {
       { protocol: 'postgres' },
     );
     viaProxy = { ...env, DATABASE_URL: proxy.via(db.url), SLOW_SEEDER_TABLE: '1' };
+    // The tables exist before any test here (migrations commit on their own, before seeding).
+    const migrated = await runCli(['migrate'], { env });
+    expect(migrated.code, migrated.stderr).toBe(0);
   });
   afterAll(() => proxy.close());
 
@@ -256,11 +261,11 @@ describe('a connection cut by the network', () => {
   it("during restore's COPY: rolled back, the data exactly as before the restore", async () => {
     const backup = await runCli(['backup', '--json'], { env });
     expect(backup.code, backup.stderr).toBe(0);
-    const { key } = backup.json<{ key: string }>();
+    backupKey = backup.json<{ key: string }>().key;
     await db.query(`insert into slow_marks (name) values ('written after the backup')`);
     const before = await dump();
     const cut = proxy.onMessage((message) => message.type === 'd', 'drop-before');
-    const result = await runCli(['restore', '--key', key, '--no-backup', '--yes', '--json'], {
+    const result = await runCli(['restore', '--key', backupKey, '--no-backup', '--yes', '--json'], {
       env: viaProxy,
     });
     await cut;
@@ -271,6 +276,38 @@ describe('a connection cut by the network', () => {
       command: 'restore',
       status: 'failed',
     });
+  });
+
+  it('while restore re-adds the foreign keys: rolled back, the data exactly as before the restore', async () => {
+    const before = await dump();
+    const cut = proxy.onMessage((message) => /add constraint/i.test(message.text), 'drop-before');
+    const result = await runCli(['restore', '--key', backupKey, '--no-backup', '--yes', '--json'], {
+      env: viaProxy,
+    });
+    await cut;
+    const document = await expectConnectionLost(result, /during the restore: .*exactly as it was before/);
+    expect(document.execution_id).toBeDefined();
+    expect(await dump()).toEqual(before);
+  });
+
+  it("when restore's COMMIT went through but its answer was lost: reported restored", async () => {
+    const restoreCommit = (() => {
+      let armed = false;
+      return (message: { text: string }) => {
+        if (message.text.includes('txid_current')) armed = true;
+        return armed && /^commit/i.test(message.text);
+      };
+    })();
+    const cut = proxy.onMessage(restoreCommit, 'drop-after');
+    const result = await runCli(['restore', '--key', backupKey, '--no-backup', '--yes', '--json'], {
+      env: viaProxy,
+    });
+    await cut;
+    expect(result.code, result.stderr).toBe(0);
+    const document = result.json<{ success: boolean; execution_id: number }>();
+    expect(document.success).toBe(true);
+    expect(await db.query(`select name from slow_marks where name = 'written after the backup'`)).toEqual([]);
+    expect((await statuses()).find((row) => row.id === document.execution_id)?.status).toBe('completed');
   });
 
   it('when the database stays unreachable through the ledger retries: says the run committed; the next run marks it interrupted', async () => {

@@ -47,7 +47,7 @@ export async function loadBackup(request: LoadRequest): Promise<LoadOutcome> {
   await session.query('begin');
   try {
     const outcome = await loadInTransaction(request, iterator, changedSequences);
-    await session.query('commit');
+    await (session.commit ? session.commit() : session.query('commit'));
     return outcome;
   } catch (error) {
     await session.query('rollback').catch(() => undefined);

@@ -13,4 +13,9 @@ export interface LoadSession extends Queryable {
    * text already quoted from the live catalog; the column names are quoted here.
    */
   copyIn(table: string, columns: readonly string[]): CopyWriter;
+  /**
+   * Commits the open transaction; when the session is lost before the answer, finds out whether
+   * it committed (resolves) or not (throws). Absent where `commit` as a statement is all there is.
+   */
+  commit?(): Promise<void>;
 }

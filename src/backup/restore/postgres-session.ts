@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { LoadSession } from './load-session.js';
+import { commitAndConfirm } from '../../db/commit-outcome.js';
 import { postgresCopyIn } from '../../db/postgres-copy.js';
 
 /**
@@ -15,7 +16,7 @@ export async function withPostgresSession<T>(
   const client = await pool.connect();
   let failed: Error | undefined;
   try {
-    return await fn(postgresSession(client));
+    return await fn(postgresSession(client, pool));
   } catch (error) {
     failed = error as Error;
     throw error;
@@ -24,12 +25,13 @@ export async function withPostgresSession<T>(
   }
 }
 
-function postgresSession(client: pg.PoolClient): LoadSession {
+function postgresSession(client: pg.PoolClient, pool: pg.Pool): LoadSession {
   return {
     async query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
       const result = await client.query(sql, params ? [...params] : undefined);
       return result.rows as R[];
     },
     copyIn: (table, columns) => postgresCopyIn(client, table, columns),
+    commit: () => commitAndConfirm(client, pool, async () => void (await client.query('commit'))),
   };
 }
