@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isConnectionLost } from '../db/connection-lost.js';
 import { SeedError, type ErrorCode } from '../errors.js';
 import { ApiError } from './api-error.js';
 import type { ServerLogger } from './logger.js';
@@ -95,5 +96,7 @@ export function createErrorHandler({ logger, redact }: ErrorHandlerOptions) {
 
 function isUnreachable(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'));
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'))) return true;
+  // node-postgres reports a connection dropped while connecting or in use without a code.
+  return isConnectionLost(error);
 }
