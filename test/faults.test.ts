@@ -51,6 +51,8 @@ const dump = () => canonicalDump((sql, params) => db.query(sql, params));
 async function statuses(): Promise<
   Array<{ id: number; command: string; status: string; error: string | null }>
 > {
+  const [found] = await db.query(`select to_regclass('seeder_executions') is not null as exists`);
+  if (!found?.exists) return [];
   return db.query(
     'select id, command, status, error_message as error from seeder_executions order by id',
   ) as never;
@@ -158,6 +160,21 @@ describe('a lost connection on the CLI', () => {
     );
     await expectConnectionLost(await run.done, /during migrations/);
     expect(await statuses()).toEqual(before);
+  });
+
+  it('in a command outside an execution (history): CONNECTION_LOST, not "a bug in foodfleet-seed"', async () => {
+    const history = await holding(
+      `select pg_advisory_lock(${MIGRATION_LOCK})`,
+      'select pg_advisory_unlock_all()',
+      async () => {
+        const history = startCli(['history', '--json'], { env });
+        const waiting = await control.waitingBackend(`%pg_advisory_lock(${MIGRATION_LOCK})%`);
+        await control.terminate('pid = $1', [waiting.pid]);
+        return history;
+      },
+    );
+    const document = await expectConnectionLost(await history.done, /during the command: /);
+    expect(document.error.message).not.toMatch(/bug/);
   });
 
   it('during the backup snapshot: no backup listed, the backup execution failed', async () => {

@@ -1,15 +1,22 @@
+import { asConnectionLost } from '../db/connection-lost.js';
 import { EXIT_CODES, fullStack, SeedError, type ErrorCode } from '../errors.js';
 import type { Output } from './output.js';
 
 /** Prints a failure (one JSON document under `--json`) and returns the exit code. */
-export function reportError(error: unknown, out: Output): number {
-  const commander = asCommanderError(error);
+export function reportError(thrown: unknown, out: Output): number {
+  const commander = asCommanderError(thrown);
   if (commander) {
     // Help and version are "errors" in commander's exitOverride mode.
     if (commander.exitCode === 0) return 0;
     const message = commander.message.replace(/^error: /, '');
     return print(out, { code: 'USAGE', message }, EXIT_CODES.usage, undefined, true);
   }
+  // Commands outside an execution (migrate, history, backups…) meet a lost connection raw.
+  const error = asConnectionLost(
+    thrown,
+    'the command',
+    'Whatever it had not committed was rolled back; run it again once the database is reachable.',
+  );
   const stack = fullStack(error);
   if (error instanceof SeedError)
     return print(out, { code: error.code, message: error.message, stack }, error.exitCode, error.executionId);
