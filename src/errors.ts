@@ -103,6 +103,8 @@ export class DatabaseUnavailableError extends SeedError {
  */
 export class ConnectionLostError extends SeedError {
   readonly phase: string;
+  /** Lost during COMMIT and the database could not be asked: it may have committed. */
+  outcomeUnknown = false;
   constructor(
     phase: string,
     reason: string,

@@ -222,8 +222,9 @@ describe('a connection cut by the network', () => {
       { protocol: 'postgres' },
     );
     viaProxy = { ...env, DATABASE_URL: proxy.via(db.url), SLOW_SEEDER_TABLE: '1' };
-    // The tables exist before any test here (migrations commit on their own, before seeding).
-    const migrated = await runCli(['migrate'], { env });
+    // Seeded before any test here: the tables exist (migrations commit on their own, before
+    // seeding) and hold rows for a backup to carry.
+    const migrated = await runCli(['run', '--no-backup'], { env });
     expect(migrated.code, migrated.stderr).toBe(0);
   });
   afterAll(() => proxy.close());
@@ -304,6 +305,26 @@ describe('a connection cut by the network', () => {
     await cut;
     const document = await expectConnectionLost(result, /during the restore: .*exactly as it was before/);
     expect(document.execution_id).toBeDefined();
+    expect(await dump()).toEqual(before);
+  });
+
+  it('while restore sets the sequences: rolled back, and the sequences already set are put back', async () => {
+    // Every sequence away from the backup's value, so a setval that stayed would show.
+    await db.query(
+      `select setval(c.oid::regclass, nextval(c.oid::regclass) + 100) from pg_class c
+         join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'S'`,
+    );
+    const before = await dump();
+    let setvals = 0;
+    const cut = proxy.onMessage(
+      (message) => message.text.includes('setval(') && ++setvals === 2,
+      'drop-before',
+    );
+    const result = await runCli(['restore', '--key', backupKey, '--no-backup', '--yes', '--json'], {
+      env: viaProxy,
+    });
+    await cut;
+    await expectConnectionLost(result, /during the restore: .*exactly as it was before/);
     expect(await dump()).toEqual(before);
   });
 

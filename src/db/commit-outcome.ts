@@ -30,7 +30,9 @@ export async function commitAndConfirm(
       status === 'aborted'
         ? 'The transaction was rolled back: nothing was committed.'
         : `Whether the transaction committed is unknown (PostgreSQL transaction ${xid}; the database could not be asked): check the data before running again.`;
-    throw new ConnectionLostError('the commit', lost.message, outcome, { cause: error });
+    const failure = new ConnectionLostError('the commit', lost.message, outcome, { cause: error });
+    failure.outcomeUnknown = status === null;
+    throw failure;
   }
 }
 

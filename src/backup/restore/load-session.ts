@@ -18,4 +18,9 @@ export interface LoadSession extends Queryable {
    * it committed (resolves) or not (throws). Absent where `commit` as a statement is all there is.
    */
   commit?(): Promise<void>;
+  /**
+   * Statements on another session, for the repairs a rollback does not make (sequences) once
+   * this session is lost. Never for the load itself: they run outside its transaction.
+   */
+  readonly repairs?: Queryable;
 }

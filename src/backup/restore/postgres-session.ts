@@ -33,5 +33,10 @@ function postgresSession(client: pg.PoolClient, pool: pg.Pool): LoadSession {
     },
     copyIn: (table, columns) => postgresCopyIn(client, table, columns),
     commit: () => commitAndConfirm(client, pool, async () => void (await client.query('commit'))),
+    repairs: {
+      async query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
+        return (await pool.query(sql, params ? [...params] : undefined)).rows as R[];
+      },
+    },
   };
 }
