@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll } from 'vitest';
 
 /** One message from client to server, as the PostgreSQL protocol frames it. */
-export interface PgMessage {
+interface PgMessage {
   /** The type byte (`Q` simple query, `P` parse, `d` COPY data…); '' for the untyped startup. */
   type: string;
   /** The payload as latin1 text, for matching SQL. */
@@ -10,7 +10,7 @@ export interface PgMessage {
 }
 
 /** What to do to a connection when a trigger fires. */
-export type FaultAction =
+type FaultAction =
   /** Cut both ends without forwarding the message that fired (the server never sees it). */
   | 'drop-before'
   /** Forward the message, then cut both ends (the server acts on it; its answer is lost). */
