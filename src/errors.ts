@@ -3,6 +3,7 @@
  * was not changed, what to do next), a stable code, and the exit code the CLI maps it to.
  * The CLI entry point and the HTTP error handler are the only places that translate them.
  */
+import { safeErrorMessage, safeErrorStack } from './db/describe-pg-error.js';
 import type { RunResults } from './seeding/results.js';
 
 export type ErrorCode =
@@ -16,6 +17,7 @@ export type ErrorCode =
   | 'DATABASE_UNAVAILABLE'
   | 'POOLER_UNSUPPORTED'
   | 'LOCK_LOST'
+  | 'CONNECTION_LOST'
   | 'NOT_FOUND'
   | 'CANCELLED'
   | 'BACKUP_FAILED'
@@ -136,6 +138,32 @@ export class RunLockLostError extends SeedError {
   }
 }
 
+/**
+ * The database session was lost mid-operation (server restart, failover, a dropped network, an
+ * administrator's pg_terminate_backend). The message says in which phase and what is true of the
+ * data now — by default that nothing was committed, since PostgreSQL rolls back a transaction
+ * whose session dies.
+ */
+export class ConnectionLostError extends SeedError {
+  readonly phase: string;
+  /** Lost during COMMIT and the database could not be asked: it may have committed. */
+  outcomeUnknown = false;
+  constructor(
+    phase: string,
+    reason: string,
+    outcome = 'Nothing was committed.',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'CONNECTION_LOST',
+      `The database connection was lost during ${phase}: ${reason.trim().replace(/[.\s]+$/, '')}. ${outcome}`,
+      EXIT_CODES.failed,
+      options,
+    );
+    this.phase = phase;
+  }
+}
+
 export class NotFoundError extends SeedError {
   constructor(message: string) {
     super('NOT_FOUND', message, EXIT_CODES.failed);
@@ -154,6 +182,20 @@ export class ReportedFailure extends SeedError {
   constructor(message: string) {
     super('OPERATION_FAILED', message, EXIT_CODES.failed);
   }
+}
+
+/**
+ * The full traceback of `error`: its stack, then each `cause`'s ("Caused by: …"), so a log shows
+ * where a typed error was raised and where the driver's error behind it came from.
+ */
+export function fullStack(error: unknown): string | undefined {
+  const parts: string[] = [];
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; depth++) {
+    // A database error's own stack repeats its raw message, which may quote row contents.
+    parts.push(safeErrorStack(current) ?? `${current.name}: ${safeErrorMessage(current)}`);
+    current = current.cause;
+  }
+  return parts.length > 0 ? parts.join('\nCaused by: ') : undefined;
 }
 
 /** Generic failure of an operation (backup, restore, store access) with a user-facing message. */

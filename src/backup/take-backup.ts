@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/database.js';
-import { CancelledError, OperationError, SeedError } from '../errors.js';
+import { asConnectionLost } from '../db/connection-lost.js';
+import { CancelledError, ConnectionLostError, OperationError, SeedError } from '../errors.js';
 import { TOOL_TABLES } from '../migrations/migrate.js';
 import { FORMAT_VERSION, type BackupManifest } from './format.js';
 import { databaseIdentity, type DatabaseIdentity } from '../tracking/database-identity.js';
@@ -210,6 +211,8 @@ function backupFailure(
     );
   }
   const unchanged = `No backup was stored (${key} is not complete and will never be listed or restored); the database was not changed.`;
+  const lost = asConnectionLost(error, 'the backup snapshot', unchanged);
+  if (lost instanceof ConnectionLostError) return lost;
   if (error instanceof SeedError) {
     const message = sentence(error.message);
     return new OperationError(

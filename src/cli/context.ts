@@ -15,6 +15,8 @@ export interface GlobalOptions {
   schema?: string;
   lockTimeout?: number;
   seedersDir?: string;
+  /** Text mode prints errors' full tracebacks too. */
+  verbose?: boolean;
 }
 
 export interface CommandContext {

@@ -18,6 +18,8 @@ async function main(argv: string[]): Promise<void> {
   );
   const out = new Output({
     json: jsonRequested,
+    // Read before parsing, like --json: a failure to parse the command line is reported too.
+    verbose: argv.includes('--verbose'),
     logFormat: logJson || process.env.SEED_LOG_FORMAT === 'json' ? 'json' : 'text',
     stdout: process.stdout,
     stderr: process.stderr,

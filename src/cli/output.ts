@@ -21,6 +21,8 @@ export interface OutputOptions {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** `--verbose`: text mode prints errors' tracebacks. */
+  verbose?: boolean;
 }
 
 /**
@@ -29,6 +31,8 @@ export interface OutputOptions {
  */
 export class Output {
   readonly json: boolean;
+  /** `--verbose`: text mode prints errors' tracebacks too (JSON events always carry them). */
+  readonly verbose: boolean;
   logFormat: 'text' | 'json';
   /** Interactive terminal on stderr (spinners) and colour allowed. */
   interactive: boolean;
@@ -39,6 +43,7 @@ export class Output {
   constructor(options: OutputOptions) {
     this.#options = options;
     this.json = options.json;
+    this.verbose = options.verbose ?? false;
     this.logFormat = options.logFormat;
     // A pseudo-terminal reporting 0 columns makes ora's clear() loop forever: treat it as no terminal.
     this.interactive =
@@ -81,6 +86,12 @@ export class Output {
   info(message: string): void {
     if (this.logFormat === 'json') return;
     this.#options.stderr.write(`${this.#redact(message)}\n`);
+  }
+
+  /** An error's traceback, indented under the line that reported it: text mode with `--verbose` only. */
+  stack(stack: string | undefined): void {
+    if (!stack || !this.verbose || this.logFormat === 'json') return;
+    this.#options.stderr.write(this.#redact(stack.replace(/^/gm, '    ')) + '\n');
   }
 
   warn(message: string): void {

@@ -32,7 +32,8 @@ export function buildProgram(
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else the embedded database)')
     .option('--schema <name>', 'schema of the FoodFleet tables (default: public)')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish (default: 30)', seconds)
-    .option('--seeders-dir <dir>', 'folder of custom seeders (default: ./seeders)');
+    .option('--seeders-dir <dir>', 'folder of custom seeders (default: ./seeders)')
+    .option('--verbose', 'print the full traceback of errors (JSON events always carry it as `stack`)');
 
   const action =
     (load: () => Promise<Handler>) =>

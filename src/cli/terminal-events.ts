@@ -65,6 +65,7 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
         const text = `${event.seeder} failed: ${out.redact(event.error)}`;
         if (seeder) seeder.fail(text);
         else out.info(`✗ ${text}`);
+        out.stack(event.stack);
         seeder = null;
         return;
       }
@@ -97,6 +98,7 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
       case 'backup_failed':
         backup?.fail('Backup failed');
         backup = null;
+        out.stack(event.stack);
         return;
       case 'restore_started':
         // The spinner starts with the load: the safety backup before it shows its own.
@@ -129,6 +131,7 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
       case 'restore_failed':
         if (restore?.isSpinning) restore.fail(`${event.command} of ${event.key} failed`);
         restore = null;
+        out.stack(event.stack);
         return;
       case 'warning':
         out.warn(event.message);

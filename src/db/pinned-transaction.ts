@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type ControlledTransaction } from 'kysely';
 import type pg from 'pg';
 import type { OpenTransaction } from './database.js';
+import { commitAndConfirm } from './commit-outcome.js';
 import { postgresCopyIn } from './postgres-copy.js';
 import type { AnyDB } from './any-kysely.js';
 import type { TransactionQuery } from './run-lock.js';
@@ -39,9 +40,10 @@ export async function beginPinnedTransaction(
     trx,
     copyIn: (table, columns) => postgresCopyIn(client, table, columns),
     async commit() {
-      // A failed check or COMMIT keeps the client: the caller's rollback() releases it.
+      // A failed check or COMMIT keeps the client: the caller's rollback() releases it. One whose
+      // answer was lost with the connection, but that did commit, counts as committed.
       await beforeCommit?.((text, params) => client.query(text, params));
-      await trx.commit().execute();
+      await commitAndConfirm(client, pool, () => trx.commit().execute());
       release(false);
     },
     async rollback() {

@@ -51,6 +51,10 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
   });
   // An idle client dropped by the server must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one that is checked out (the run lock, the seeding transaction, a backup or restore
+  // session): pg-pool only listens while a client is idle, and an unheard 'error' ends the
+  // process. The query in flight still rejects with the error, and the code awaiting it reports it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await checkConnection(pool, options.url, description);
   await refuseTransactionPooling(pool, description).catch(async (error: unknown) => {
     await pool.end().catch(() => undefined);

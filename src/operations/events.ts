@@ -1,5 +1,6 @@
 import type { BackupEvents, BackupResult } from '../backup/take-backup.js';
 import type { RestoreEvents } from '../backup/restore/restore-events.js';
+import { fullStack } from '../errors.js';
 import type { RunEvents } from '../seeding/run-events.js';
 
 /**
@@ -18,7 +19,7 @@ export type OperationEvent =
       deleted: number;
       duration_ms: number;
     }
-  | { event: 'seeder_failed'; execution_id: number; seeder: string; error: string }
+  | { event: 'seeder_failed'; execution_id: number; seeder: string; error: string; stack?: string }
   | { event: 'backup_started'; execution_id: number; key: string }
   | {
       event: 'backup_progress';
@@ -41,7 +42,7 @@ export type OperationEvent =
       tables: Record<string, number>;
       duration_ms: number;
     }
-  | { event: 'backup_failed'; execution_id: number; code: string; error: string }
+  | { event: 'backup_failed'; execution_id: number; code: string; error: string; stack?: string }
   | { event: 'restore_started'; execution_id: number; command: string; key: string }
   | {
       event: 'restore_progress';
@@ -63,7 +64,14 @@ export type OperationEvent =
       safety_backup_key: string | null;
       duration_ms: number;
     }
-  | { event: 'restore_failed'; execution_id: number; command: string; key: string; error: string }
+  | {
+      event: 'restore_failed';
+      execution_id: number;
+      command: string;
+      key: string;
+      error: string;
+      stack?: string;
+    }
   | { event: 'warning'; message: string };
 
 export type OperationEventName = OperationEvent['event'];
@@ -74,6 +82,11 @@ export type EventSink = (event: OperationEvent) => void;
 /** True for the live-progress events that logs leave out. */
 export function isProgress(event: OperationEvent): boolean {
   return event.event === 'backup_progress' || event.event === 'restore_progress';
+}
+
+/** `stack` is left out rather than `undefined` (the events are JSON). */
+function withStack(stack: string | undefined): { stack?: string } {
+  return stack === undefined ? {} : { stack };
 }
 
 export const discardEvents: EventSink = () => undefined;
@@ -93,8 +106,8 @@ export function runEventsTo(sink: EventSink): RunEvents {
         deleted,
         duration_ms: durationMs,
       }),
-    seederFailed: ({ executionId, seeder, error }) =>
-      sink({ event: 'seeder_failed', execution_id: executionId, seeder, error }),
+    seederFailed: ({ executionId, seeder, error, stack }) =>
+      sink({ event: 'seeder_failed', execution_id: executionId, seeder, error, ...withStack(stack) }),
     warning: (message) => sink({ event: 'warning', message }),
   };
 }
@@ -129,7 +142,13 @@ export function backupEventsTo(sink: EventSink, executionId: number): BackupEven
         duration_ms: Date.now() - started,
       }),
     failed: (error) =>
-      sink({ event: 'backup_failed', execution_id: executionId, code: error.code, error: error.message }),
+      sink({
+        event: 'backup_failed',
+        execution_id: executionId,
+        code: error.code,
+        error: error.message,
+        ...withStack(fullStack(error)),
+      }),
   };
 }
 
@@ -158,8 +177,8 @@ export function restoreEventsTo(sink: EventSink): RestoreEvents {
         safety_backup_key: safetyBackupKey,
         duration_ms: durationMs,
       }),
-    failed: ({ executionId, command, key, error }) =>
-      sink({ event: 'restore_failed', execution_id: executionId, command, key, error }),
+    failed: ({ executionId, command, key, error, stack }) =>
+      sink({ event: 'restore_failed', execution_id: executionId, command, key, error, ...withStack(stack) }),
     warning: (message) => sink({ event: 'warning', message }),
   };
 }

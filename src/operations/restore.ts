@@ -11,6 +11,7 @@ import {
 } from '../backup/restore/resolve-target.js';
 import { type RestoreStage, restoreFailure } from '../backup/restore/restore-failure.js';
 import type { RestoreEvents } from '../backup/restore/restore-events.js';
+import { fullStack } from '../errors.js';
 import type { ExecutionTracker } from '../tracking/executions.js';
 import { recordRefused, withExecution } from '../tracking/with-execution.js';
 import { NotFoundError, SeedError } from '../errors.js';
@@ -193,7 +194,13 @@ async function runRestore(deps: OperationDeps, item: CatalogItem, run: RunOption
           command: run.command,
           signal: deps.signal,
         });
-        events.failed({ executionId: id, command: run.command, key: item.key, error: failure.message });
+        events.failed({
+          executionId: id,
+          command: run.command,
+          key: item.key,
+          error: failure.message,
+          stack: fullStack(failure),
+        });
         throw failure;
       }
     },

@@ -1,3 +1,4 @@
+import { isConnectionLost } from '../db/connection-lost.js';
 import { OperationError, SeedError } from '../errors.js';
 import { allSeeders } from '../seeding/all-seeders.js';
 import { type PreSeedOutcome, type RunResult, runSeeders } from '../seeding/run-seeders.js';
@@ -76,6 +77,9 @@ async function backupBeforeSeeding(
     return { backupCreated: true, backupKey: result.key, warnings: [...deps.store.warnings] };
   } catch (error) {
     if (deps.signal.aborted || (error instanceof SeedError && error.code === 'CANCELLED')) throw error;
+    // A lost database connection is the database's fault, not the store's: seeding on regardless
+    // would hide it until the next statement, so the run stops here (runSeeders says where).
+    if (isConnectionLost(error)) throw error;
     if (wanted.required) {
       throw new OperationError(
         'BACKUP_FAILED',

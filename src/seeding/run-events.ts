@@ -9,7 +9,13 @@ export interface RunEvents {
     deleted: number;
     durationMs: number;
   }): void;
-  seederFailed(event: { executionId: number; seeder: string; error: string }): void;
+  /** `stack`: the error's traceback, for logs (`--verbose` shows it on a terminal). */
+  seederFailed(event: {
+    executionId: number;
+    seeder: string;
+    error: string;
+    stack?: string | undefined;
+  }): void;
   warning(message: string): void;
 }
 

@@ -1,7 +1,15 @@
 import type { AnyDB, AnyKysely } from '../db/any-kysely.js';
 import type { Database, OpenTransaction } from '../db/database.js';
+import { asConnectionLost, duringPhase } from '../db/connection-lost.js';
 import { safeErrorMessage, safeErrorStack } from '../db/describe-pg-error.js';
-import { CancelledError, type RunFailure, SeedError, SeederFailedError, withRunResults } from '../errors.js';
+import {
+  CancelledError,
+  fullStack,
+  type RunFailure,
+  SeedError,
+  SeederFailedError,
+  withRunResults,
+} from '../errors.js';
 import { migrateAll } from '../migrations/migrate.js';
 import type { ExecutionOrigin } from '../tracking/executions.js';
 import { withExecution } from '../tracking/with-execution.js';
@@ -78,15 +86,21 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
           request.events.warning(m);
         },
       };
-      await migrateAll(database);
+      await duringPhase('migrations', () => migrateAll(database));
       for (const seeder of selected) await seeder.preflight(database.kysely, context);
-      const pre = (await request.beforeSeeding?.(id)) ?? {
+      const pre = (await duringPhase(
+        'the backup',
+        async () => request.beforeSeeding?.(id),
+        'No backup was stored and nothing was seeded: the database is unchanged.',
+      )) ?? {
         backupCreated: false,
         backupKey: null,
         warnings: [],
       };
       warnings.push(...pre.warnings);
-      const results = await seedInTransaction(request, selected, context, id);
+      const results = await seedInTransaction(request, selected, context, id).catch((error: unknown) => {
+        throw asConnectionLost(error, seedingPhase(error));
+      });
       const value: RunResult = {
         success: true,
         execution_id: id,
@@ -99,6 +113,13 @@ export async function runSeeders(request: RunRequest): Promise<RunResult> {
       return { value, results: { ...results, dry_run: request.options.dryRun, warnings } };
     },
   );
+}
+
+/** Names the seeder that was running when the connection was lost, when one was. */
+function seedingPhase(error: unknown): string {
+  return error instanceof SeederFailedError && error.seeder !== '(commit)'
+    ? `seeder ${error.seeder}`
+    : 'seeding';
 }
 
 async function seedInTransaction(
@@ -155,7 +176,12 @@ async function runOne(
         duration_ms: Math.round(performance.now() - started),
         error: safeErrorMessage(error),
       });
-    events.seederFailed({ executionId, seeder: seeder.name, error: safeErrorMessage(error) });
+    events.seederFailed({
+      executionId,
+      seeder: seeder.name,
+      error: safeErrorMessage(error),
+      stack: fullStack(error),
+    });
     throw error;
   }
   const counts = session.counts();

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { safeErrorStack } from '../db/describe-pg-error.js';
+import { isConnectionLost } from '../db/connection-lost.js';
 import { SeedError, type ErrorCode } from '../errors.js';
 import { ApiError } from './api-error.js';
 import { escapeControl } from './log-text.js';
@@ -30,6 +31,7 @@ const STATUS_BY_CODE = {
   POOLER_UNSUPPORTED: 500,
   // The lock session was lost (connection dropped): retrying once the database is back is right.
   LOCK_LOST: 503,
+  CONNECTION_LOST: 503,
   STORE_UNAVAILABLE: 503,
   // The server is shutting down and the grace period ran out: the run was rolled back.
   CANCELLED: 503,
@@ -104,5 +106,7 @@ export function createErrorHandler({ logger, redact }: ErrorHandlerOptions) {
 
 function isUnreachable(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'));
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'))) return true;
+  // node-postgres reports a connection dropped while connecting or in use without a code.
+  return isConnectionLost(error);
 }

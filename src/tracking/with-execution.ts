@@ -1,6 +1,8 @@
 import type { Database } from '../db/database.js';
+import { asConnectionLost, duringPhase } from '../db/connection-lost.js';
 import { safeErrorMessage, safeErrorStack } from '../db/describe-pg-error.js';
 import { CancelledError, isRunFailure, LockedError, SeedError } from '../errors.js';
+import { retryWithin } from '../util/retry.js';
 import { ExecutionTracker, type Finish, type NewExecution } from './executions.js';
 import { migrateTracking } from '../migrations/migrate.js';
 import type { Redact } from './redact-record.js';
@@ -29,10 +31,15 @@ export async function withExecution<T>(
   },
   body: (scope: ExecutionScope) => Promise<ExecutionOutcome<T>>,
 ): Promise<T> {
-  await migrateTracking(database);
+  await duringPhase('migrations', () => migrateTracking(database));
   const tracker = new ExecutionTracker(database, { redact: execution.redact });
-  const id = await tracker.create(execution);
-  const release = await database.acquireRunLock(execution.lockTimeoutSeconds * 1000, execution.signal);
+  const id = await duringPhase('the recording of the execution', () => tracker.create(execution));
+  const release = await duringPhase('the wait for the run lock', () =>
+    database.acquireRunLock(execution.lockTimeoutSeconds * 1000, execution.signal),
+  ).catch(async (error: unknown) => {
+    await finishFailed(tracker, id, error);
+    throw error;
+  });
   if (!release && execution.signal?.aborted) {
     const error = new CancelledError(
       'Cancelled while waiting for another run to release the lock; nothing was changed.',
@@ -54,35 +61,43 @@ export async function withExecution<T>(
     throw error;
   }
   try {
-    await tracker.markInterrupted(id);
-    await tracker.setStatus(id, 'running');
-    const outcome = await body({ id, tracker });
-    await finishOnce(tracker, id, { status: 'completed', results: outcome.results });
+    let outcome: ExecutionOutcome<T>;
+    try {
+      await tracker.markInterrupted(id);
+      await tracker.setStatus(id, 'running');
+      outcome = await body({ id, tracker });
+    } catch (thrown) {
+      const error = asConnectionLost(thrown, `the ${execution.command}`);
+      await finishFailed(tracker, id, error);
+      throw error;
+    }
+    await finishCompleted(tracker, id, outcome.results, execution.command);
     return outcome.value;
-  } catch (error) {
-    const results = isRunFailure(error) ? error.results : undefined;
-    await finishOnce(tracker, id, {
-      status: 'failed',
-      results,
-      // A raw database error would put the row it failed on into the ledger.
-      error: { message: safeErrorMessage(error), stack: safeErrorStack(error) },
-    }).catch(() => undefined);
-    if (error instanceof SeedError) error.executionId = id;
-    throw error;
   } finally {
     await release();
   }
 }
 
 /**
- * Writes the final status, retrying once: Ctrl-C cancels the statements this process has running
- * at that moment, and that can be this very write.
+ * Marks the execution completed. The work is done and committed by now, so a database that
+ * stays unreachable through every retry is reported as exactly that — never as a failed run.
  */
-async function finishOnce(tracker: ExecutionTracker, id: number, finish: Finish): Promise<void> {
+async function finishCompleted(
+  tracker: ExecutionTracker,
+  id: number,
+  results: unknown,
+  command: string,
+): Promise<void> {
   try {
-    await tracker.finish(id, finish);
-  } catch {
-    await tracker.finish(id, finish);
+    await finishOnce(tracker, id, { status: 'completed', results });
+  } catch (thrown) {
+    const error = asConnectionLost(
+      thrown,
+      'the ledger update',
+      `The ${command} itself completed and was committed, but execution #${id} could not be marked completed; the next run will show it as interrupted.`,
+    );
+    if (error instanceof SeedError) error.executionId = id;
+    throw error;
   }
 }
 
@@ -105,3 +120,28 @@ export async function recordRefused(
     // The refusal is what the caller needs to hear; a ledger that cannot be written must not hide it.
   }
 }
+
+/** Records `error` as the execution's failure (best effort: see {@link finishOnce}) and tags it with the id. */
+async function finishFailed(tracker: ExecutionTracker, id: number, error: unknown): Promise<void> {
+  const results = isRunFailure(error) ? error.results : undefined;
+  await finishOnce(tracker, id, {
+    status: 'failed',
+    results,
+    // A raw database error would put the row it failed on into the ledger.
+    error: { message: safeErrorMessage(error), stack: safeErrorStack(error) },
+  }).catch(() => undefined);
+  if (error instanceof SeedError) error.executionId = id;
+}
+
+/**
+ * Writes the final status, retrying on a fresh connection: Ctrl-C cancels the statements this
+ * process has running at that moment (that can be this very write), and a dropped connection
+ * can take the pool's idle sessions with it. When the database stays unreachable, the row stays
+ * `running` and the next lock holder marks it `interrupted`.
+ */
+async function finishOnce(tracker: ExecutionTracker, id: number, finish: Finish): Promise<void> {
+  await retryWithin(FINISH_LIMITS, () => tracker.finish(id, finish));
+}
+
+/** The ledger update's budget: a deploy pipeline waits at most this long for a dead database. */
+const FINISH_LIMITS = { attempts: 3, withinMs: 10_000 };

@@ -1,5 +1,8 @@
 import type { BackupMetadata } from '../format.js';
 import { dropForeignKeys, restoreForeignKeys } from './foreign-keys.js';
+import { isConnectionLost, lostCause } from '../../db/connection-lost.js';
+import { ConnectionLostError } from '../../errors.js';
+import type { Queryable } from './live-schema.js';
 import type { CopyWriter, LoadSession } from './load-session.js';
 import type { RestorePlan, SequencePlan, TablePlan } from './plan-restore.js';
 import type { BackupEvent } from './read-backup.js';
@@ -47,11 +50,16 @@ export async function loadBackup(request: LoadRequest): Promise<LoadOutcome> {
   await session.query('begin');
   try {
     const outcome = await loadInTransaction(request, iterator, changedSequences);
-    await session.query('commit');
+    await (session.commit ? session.commit() : session.query('commit'));
     return outcome;
   } catch (error) {
     await session.query('rollback').catch(() => undefined);
-    await undoSequences(session, changedSequences).catch(() => undefined);
+    // A lost session cannot put the sequences back: another one can — unless the transaction
+    // may have committed after all, and the sequences are right as they are.
+    const lost = lostCause(error);
+    const mayHaveCommitted = lost instanceof ConnectionLostError && lost.outcomeUnknown;
+    const repairs = isConnectionLost(error) ? (session.repairs ?? session) : session;
+    if (!mayHaveCommitted) await undoSequences(repairs, changedSequences).catch(() => undefined);
     throw error;
   } finally {
     // Stops the download when the load ended early; a no-op after the last event.
@@ -150,12 +158,12 @@ async function loadRows(
 }
 
 /** setval is not transactional: after a rollback, put every sequence already moved back where it was. */
-async function undoSequences(session: LoadSession, changed: readonly SequenceChange[]): Promise<void> {
+async function undoSequences(session: Queryable, changed: readonly SequenceChange[]): Promise<void> {
   for (const sequence of changed)
     await setSequence(session, sequence.oid, sequence.before.last_value, sequence.before.is_called);
 }
 
-function setSequence(session: LoadSession, oid: string, value: string, isCalled: boolean): Promise<unknown> {
+function setSequence(session: Queryable, oid: string, value: string, isCalled: boolean): Promise<unknown> {
   return session.query('select pg_catalog.setval($1::oid::regclass, $2::bigint, $3::boolean)', [
     oid,
     value,

@@ -13,4 +13,14 @@ export interface LoadSession extends Queryable {
    * text already quoted from the live catalog; the column names are quoted here.
    */
   copyIn(table: string, columns: readonly string[]): CopyWriter;
+  /**
+   * Commits the open transaction; when the session is lost before the answer, finds out whether
+   * it committed (resolves) or not (throws). Absent where `commit` as a statement is all there is.
+   */
+  commit?(): Promise<void>;
+  /**
+   * Statements on another session, for the repairs a rollback does not make (sequences) once
+   * this session is lost. Never for the load itself: they run outside its transaction.
+   */
+  readonly repairs?: Queryable;
 }

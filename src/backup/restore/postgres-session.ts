@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { LoadSession } from './load-session.js';
+import { commitAndConfirm } from '../../db/commit-outcome.js';
 import { postgresCopyIn } from '../../db/postgres-copy.js';
 import type { TransactionQuery } from '../../db/run-lock.js';
 
@@ -18,7 +19,7 @@ export async function withPostgresSession<T>(
   const client = await pool.connect();
   let failed: Error | undefined;
   try {
-    return await fn(postgresSession(client, beforeCommit));
+    return await fn(postgresSession(client, pool, beforeCommit));
   } catch (error) {
     failed = error as Error;
     throw error;
@@ -29,6 +30,7 @@ export async function withPostgresSession<T>(
 
 function postgresSession(
   client: pg.PoolClient,
+  pool: pg.Pool,
   beforeCommit?: (query: TransactionQuery) => Promise<void>,
 ): LoadSession {
   return {
@@ -39,5 +41,14 @@ function postgresSession(
       return result.rows as R[];
     },
     copyIn: (table, columns) => postgresCopyIn(client, table, columns),
+    async commit() {
+      await beforeCommit?.((text, values) => client.query(text, values));
+      await commitAndConfirm(client, pool, async () => void (await client.query('commit')));
+    },
+    repairs: {
+      async query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
+        return (await pool.query(sql, params ? [...params] : undefined)).rows as R[];
+      },
+    },
   };
 }

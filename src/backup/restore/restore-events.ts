@@ -21,7 +21,14 @@ export interface RestoreEvents {
     safetyBackupKey: string | null;
     durationMs: number;
   }): void;
-  failed(event: { executionId: number; command: string; key: string; error: string }): void;
+  /** `stack`: the full traceback, for logs (`--verbose` shows it on a terminal). */
+  failed(event: {
+    executionId: number;
+    command: string;
+    key: string;
+    error: string;
+    stack?: string | undefined;
+  }): void;
   warning(message: string): void;
 }
 

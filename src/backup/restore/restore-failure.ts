@@ -1,5 +1,6 @@
 import { isDatabaseError, describeDatabaseError as describeSafely } from '../../db/describe-pg-error.js';
-import { CancelledError, OperationError, SeedError } from '../../errors.js';
+import { asConnectionLost } from '../../db/connection-lost.js';
+import { CancelledError, ConnectionLostError, OperationError, SeedError } from '../../errors.js';
 import { PlanProblems } from './plan-restore.js';
 import { BackupReadError } from './read-backup.js';
 
@@ -19,6 +20,12 @@ const UNCHANGED: Record<RestoreStage, string> = {
   load: 'The restore transaction was rolled back: the database is exactly as it was before.',
 };
 
+const PHASE: Record<RestoreStage, string> = {
+  check: 'the restore check',
+  'safety-backup': 'the safety backup',
+  load: 'the restore',
+};
+
 /**
  * Turns whatever stopped a restore into one typed error whose one-line message says what
  * happened, what the database looks like now, and what to do next.
@@ -29,6 +36,8 @@ export function restoreFailure(error: unknown, context: FailureContext): SeedErr
   if (context.signal.aborted || (error instanceof SeedError && error.code === 'CANCELLED')) {
     return new CancelledError(`The ${context.command} of ${key} was cancelled. ${unchanged}`);
   }
+  const lost = asConnectionLost(error, PHASE[stage], unchanged);
+  if (lost instanceof ConnectionLostError) return lost;
   if (error instanceof BackupReadError || error instanceof PlanProblems) {
     const what =
       error instanceof PlanProblems
