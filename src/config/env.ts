@@ -23,6 +23,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: readonly
   { name: 'SEED_TOKEN_SECRET', path: ['server', 'tokenSecret'], kind: 'string' },
   { name: 'SEED_SERVER_HOST', path: ['server', 'host'], kind: 'string' },
   { name: 'SEED_SERVER_PORT', path: ['server', 'port'], kind: 'number' },
+  { name: 'SEED_BACKUP_SCHEDULE', path: ['server', 'backupSchedule'], kind: 'string' },
 ];
 
 /** S3-only variables that would create a `backup.s3` section without a bucket. */
