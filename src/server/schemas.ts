@@ -48,7 +48,7 @@ export const listQuery = z.object({
 /** Backups are read from the store (manifests fetched one by one): smaller pages than executions. */
 export const backupsQuery = z.object({
   skip: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
-  limit: wholeNumber(1, 100).default(20),
+  limit: wholeNumber(1, 100).default(50),
 });
 
 export const backupBody = z.strictObject({});
