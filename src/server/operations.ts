@@ -20,7 +20,7 @@ export interface Actor {
   userId: number;
 }
 
-export type { BackupListItem, BackupOperationResult, RestoreResult, RestoreTarget };
+export type { RestoreResult, RestoreTarget };
 
 /** What the API does, as the app depends on it (tests may substitute their own). */
 export interface Operations {

@@ -24,7 +24,7 @@ import {
 } from './responses.js';
 
 /** Who may call a route: anyone, any signed-in user, or holders of a permission. */
-export type Access = 'public' | 'signed-in' | 'seeders:read' | 'seeders:execute';
+type Access = 'public' | 'signed-in' | 'seeders:read' | 'seeders:execute';
 
 /** One endpoint as the OpenAPI document describes it, with the zod schemas the route parses. */
 export interface DocumentedRoute {
