@@ -92,11 +92,16 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
         cancelRuns(runs, database);
       },
     });
-    if (schedulerIdle) await finishWithin(schedulerIdle, deadline, () => cancelRuns(runs, database));
+    const backupFinished = schedulerIdle
+      ? await finishWithin(schedulerIdle, deadline, () => cancelRuns(runs, database))
+      : true;
+    const stoppedCleanly = graceful && backupFinished;
     logger.info(
       'server_stopped',
-      graceful ? 'Stopped; every request finished.' : 'Stopped; running work was cancelled and rolled back.',
-      { graceful },
+      stoppedCleanly
+        ? 'Stopped; every request finished.'
+        : 'Stopped; running work was cancelled and rolled back.',
+      { graceful: stoppedCleanly },
     );
   } finally {
     await scheduler?.stop();
@@ -109,21 +114,25 @@ function cancelRuns(runs: AbortController, database: Database): void {
   void database.cancelRunning().catch(() => undefined);
 }
 
-/** Waits for `work` until `deadline`, then cancels it and waits for it to roll back. */
-async function finishWithin(work: Promise<void>, deadline: number, cancel: () => void): Promise<void> {
+/**
+ * Waits for `work` (a scheduled backup) until `deadline`, then cancels it and waits for it to
+ * roll back. True when it finished in time.
+ */
+async function finishWithin(work: Promise<void>, deadline: number, cancel: () => void): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
+  const late = new Promise<false>((resolve) => {
     timer = setTimeout(
       () => {
         cancel();
-        resolve();
+        resolve(false);
       },
       Math.max(0, deadline - Date.now()),
     );
   });
   try {
-    await Promise.race([work, late]);
+    const inTime = await Promise.race([work.then(() => true), late]);
     await work;
+    return inTime;
   } finally {
     clearTimeout(timer);
   }

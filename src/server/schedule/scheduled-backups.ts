@@ -23,14 +23,10 @@ export interface ScheduledBackupsRequest {
   signal: AbortSignal;
 }
 
-/** The checked schedule, before anything starts: a bad `server.backupSchedule` is a config error. */
-export function checkBackupSchedule(config: Config): void {
-  if (config.server.backupSchedule !== undefined) parseCronSchedule(config.server.backupSchedule);
-}
-
 /**
  * `server.backupSchedule`: backups taken by `serve` (source and triggered_by `schedule`), each
  * tick by one replica only, then `server.backupRetention` applied as `backups prune --yes` would.
+ * Null when no schedule is configured; a bad expression throws a ConfigError before any tick.
  */
 export function startScheduledBackups(request: ScheduledBackupsRequest): RunningScheduler | null {
   const { config, database } = request;
