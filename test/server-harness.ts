@@ -42,6 +42,8 @@ export interface ApiHarness {
   url: string;
   config: Config;
   database: Database;
+  /** The method and path of every handler the app registered (Hono's `app.routes`). */
+  routes: ReadonlyArray<{ method: string; path: string }>;
   /** Everything the server logged (request lines, events), masked as the CLI masks. */
   log(): string;
   /** Moves the app's clock (tokens, throttling). */
@@ -143,6 +145,7 @@ export async function startApi(options: HarnessOptions): Promise<ApiHarness> {
     url: server.url,
     config,
     database,
+    routes: app.routes.map(({ method, path }) => ({ method, path })),
     log: () => captured.join(''),
     advanceClock: (seconds) => (offsetMs += seconds * 1000),
     request,

@@ -11,8 +11,8 @@ import {
 import type { Actor, Operations } from '../src/server/operations.js';
 
 /**
- * Every seeded role × every endpoint over HTTP. Execute, reset and restore are recorded instead of
- * run (a reset would wipe the users this matrix creates); list and get are the real ones.
+ * Every seeded role × every endpoint over HTTP. Execute, reset, restore and backup are recorded
+ * instead of run (a reset would wipe the users this matrix creates); the listings are the real ones.
  */
 let db: FreshDatabase;
 let api: ApiHarness;
@@ -32,6 +32,8 @@ const ENDPOINTS = [
   { method: 'POST', path: '/api/v1/seeders/execute', body: { create_backup: false }, operation: 'execute' },
   { method: 'POST', path: '/api/v1/seeders/reset', body: {}, operation: 'reset' },
   { method: 'POST', path: '/api/v1/seeders/restore', body: {}, operation: 'restore' },
+  { method: 'POST', path: '/api/v1/seeders/backup', body: {}, operation: 'backup' },
+  { method: 'GET', path: '/api/v1/seeders/backups?skip=0&limit=10', operation: 'backups' },
   { method: 'GET', path: '/api/v1/seeders/?skip=0&limit=50', operation: 'list' },
   { method: 'GET', path: '/api/v1/seeders/1', operation: 'get' },
 ] as const;
@@ -41,7 +43,13 @@ function recording(real: Operations): Operations {
     calls.push({ operation, actor });
     return { recorded: operation } as never;
   };
-  return { ...real, execute: stub('execute'), reset: stub('reset'), restore: stub('restore') };
+  return {
+    ...real,
+    execute: stub('execute'),
+    reset: stub('reset'),
+    restore: stub('restore'),
+    backup: stub('backup'),
+  };
 }
 
 const userIds = new Map<string, number>();
@@ -99,8 +107,25 @@ describe('RBAC matrix', () => {
     }
   });
 
-  it('without a token every seeder endpoint is 401 with WWW-Authenticate: Bearer', async () => {
-    for (const endpoint of ENDPOINTS) {
+  it('every role may ask who it is: GET /api/v1/auth/me names its roles and what they grant', async () => {
+    for (const role of ROLES) {
+      const response = await api.request('GET', '/api/v1/auth/me', { token: tokens.get(role) });
+      expect(response.status, `${role}: ${response.text}`).toBe(200);
+      const email = `${role.replace(/[()]/g, '')}@matrix.test`;
+      expect(response.body).toMatchObject({
+        id: userIds.get(role),
+        email,
+        username: email,
+        roles: role === '(none)' ? [] : [role],
+        must_change_password: false,
+      });
+      const mayRead = response.body.permissions.includes('seeders:read');
+      expect(mayRead, role).toBe(ALLOWED.has(role));
+    }
+  });
+
+  it('without a token every seeder endpoint (and /auth/me) is 401 with WWW-Authenticate: Bearer', async () => {
+    for (const endpoint of [...ENDPOINTS, { method: 'GET', path: '/api/v1/auth/me' }]) {
       const response = await api.request(endpoint.method, endpoint.path);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -180,12 +205,25 @@ describe('the published default password in production', () => {
     }
     expect(calls).toEqual([]);
 
+    // It may still ask who it is, and learns that it must change the password.
+    const me = await prod.request('GET', '/api/v1/auth/me', { token });
+    expect(me.status, me.text).toBe(200);
+    expect(me.body).toMatchObject({
+      email: SUPERADMIN_EMAIL,
+      roles: ['superadmin'],
+      must_change_password: true,
+    });
+    expect(me.body.permissions).toContain('seeders:execute');
+
     const changed = await prod.request('POST', '/api/v1/auth/password/change', {
       token,
       body: { current_password: DEFAULT_PASSWORD, new_password: 'NewSecurePassword123!' },
     });
     expect(changed.status, changed.text).toBe(200);
     const full = await prod.login(SUPERADMIN_EMAIL, 'NewSecurePassword123!');
+    expect((await prod.request('GET', '/api/v1/auth/me', { token: full })).body.must_change_password).toBe(
+      false,
+    );
     expect((await prod.request('GET', '/api/v1/seeders/', { token: full })).status).toBe(200);
   });
 });

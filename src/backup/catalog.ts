@@ -98,15 +98,21 @@ export async function readManifest(
   return { manifest: parsed.data };
 }
 
-/** Complete backups with valid manifests, newest first; `total` counts backups that have a manifest. */
+/**
+ * Complete backups with valid manifests, newest first, from the `skip`-th on; `total` counts
+ * backups that have a manifest. Skipping counts valid ones, so pages neither repeat nor miss a
+ * backup when a manifest is damaged (the skipped manifests are read too).
+ */
 export async function listBackups(
   store: BackupStore,
-  options: { limit: number },
+  options: { skip?: number; limit: number },
 ): Promise<{ items: CatalogItem[]; total: number }> {
   const { complete } = await takeInventory(store);
   const items: CatalogItem[] = [];
+  let toSkip = options.skip ?? 0;
   await walkManifests(store, complete, (item) => {
-    items.push(item);
+    if (toSkip > 0) toSkip -= 1;
+    else items.push(item);
     return items.length >= options.limit;
   });
   return { items, total: complete.length };

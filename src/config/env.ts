@@ -25,6 +25,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: readonly
   { name: 'SEED_SERVER_PORT', path: ['server', 'port'], kind: 'number' },
   { name: 'CLOUDWATCH_LOG_GROUP', path: ['logging', 'cloudwatch', 'logGroup'], kind: 'string' },
   { name: 'CLOUDWATCH_ENDPOINT', path: ['logging', 'cloudwatch', 'endpoint'], kind: 'string' },
+  { name: 'SEED_BACKUP_SCHEDULE', path: ['server', 'backupSchedule'], kind: 'string' },
 ];
 
 /** S3-only variables that would create a `backup.s3` section without a bucket. */

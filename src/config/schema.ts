@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AGE_FORMAT, parseAge } from '../backup/age.js';
 
 const postgresUrl = z.string().refine((value) => {
   try {
@@ -89,6 +90,18 @@ const loginThrottleSchema = z
   })
   .strict();
 
+/** What `serve` prunes after each scheduled backup: `backups prune --keep N / --older-than AGE`. */
+const backupRetentionSchema = z
+  .object({
+    keep: count(1).optional().describe('keep the newest N complete backups'),
+    olderThan: z
+      .string()
+      .refine((text) => parseAge(text) !== null, `must be ${AGE_FORMAT}`)
+      .optional()
+      .describe('delete complete backups older than this'),
+  })
+  .strict();
+
 const serverSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -107,6 +120,14 @@ const serverSchema = z
       .default(false)
       .transform((value) => (value === true ? 1 : value === false ? 0 : value)),
     loginThrottle: loginThrottleSchema.default(loginThrottleSchema.parse({})),
+    // Checked by `serve` with the cron library at start-up: every other command stays without it.
+    backupSchedule: z
+      .string()
+      .trim()
+      .min(1, 'must be a cron expression (5 or 6 fields, UTC)')
+      .optional()
+      .describe('cron expression (UTC): serve takes a backup on it'),
+    backupRetention: backupRetentionSchema.optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
 import type { Database } from '../db/database.js';
 import { OperationError } from '../errors.js';
+import { BACKUP_SCHEDULE_TICKS_TABLE, backupScheduleTicksTable } from './backup-schedule-ticks-table.js';
 import { databaseIdentityTable, IDENTITY_TABLE } from './database-identity-table.js';
 import { foodfleetTables } from './foodfleet-tables.js';
 import { LOGIN_THROTTLE_TABLE, loginThrottleTable } from './login-throttle-table.js';
@@ -17,6 +18,7 @@ export const TOOL_TABLES = [
   MEMO_TABLE,
   IDENTITY_TABLE,
   LOGIN_THROTTLE_TABLE,
+  BACKUP_SCHEDULE_TICKS_TABLE,
 ] as const;
 
 const SETS = {
@@ -26,6 +28,7 @@ const SETS = {
       '0001_seeder_executions': trackingTables,
       '0002_database_identity': databaseIdentityTable(schema),
       '0003_login_throttle': loginThrottleTable,
+      '0004_backup_schedule_ticks': backupScheduleTicksTable,
     }),
   },
   foodfleet: {

@@ -17,13 +17,17 @@ export interface BackupOperationResult {
  * An on-demand backup as its own execution (command `backup`): recorded, under the run lock so it
  * never interleaves with a run, creating only the tool's tracking table.
  */
-export async function backupOperation(deps: OperationDeps): Promise<BackupOperationResult> {
+export async function backupOperation(
+  deps: OperationDeps,
+  /** What the ledger records as the execution's options (a scheduled backup names its tick). */
+  options: Record<string, unknown> = {},
+): Promise<BackupOperationResult> {
   return withExecution(
     deps.database,
     {
       command: 'backup',
       ...deps.origin,
-      options: {},
+      options,
       lockTimeoutSeconds: deps.lockTimeoutSeconds,
       redact: deps.redact,
       signal: deps.signal,

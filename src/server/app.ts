@@ -16,6 +16,7 @@ import { limitBody } from './input.js';
 import { requestLog } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { seederRoutes } from './routes/seeders.js';
 
 /** Settings the app reads, already resolved from the config (`server.*`, NODE_ENV). */
@@ -84,12 +85,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     .use('*', requestLog(deps.logger))
     .use('*', limitBody)
     .route('/health', healthRoutes(deps.database, users))
+    .route('/openapi.json', openApiRoutes())
     .route('/api/v1/auth', authRoutes(auth))
     .route('/api/v1/seeders', seederRoutes({ users, tokens, operations: deps.operations }))
     .notFound((c) =>
       c.json(
         {
-          detail: `There is no ${c.req.method} ${c.req.path}. The API: /health, /api/v1/auth/login, /api/v1/auth/password/change, /api/v1/seeders/….`,
+          detail: `There is no ${c.req.method} ${c.req.path}. The API is described at GET /openapi.json.`,
         },
         404,
       ),

@@ -1,6 +1,10 @@
+import { type BackupListItem, listBackupItems } from '../backup/backup-list.js';
+import type { BackupStore } from '../backup/store.js';
+import { openStore } from '../backup/stores/open-store.js';
 import type { Config } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import { migrateTracking } from '../migrations/migrate.js';
+import { type BackupOperationResult, backupOperation } from '../operations/backup.js';
 import { type OperationDeps, operationDeps } from '../operations/deps.js';
 import { resetOperation } from '../operations/reset.js';
 import { type RestoreResult, type RestoreTarget, restoreOperation } from '../operations/restore.js';
@@ -24,6 +28,10 @@ export interface Operations {
   reset(actor: Actor, options: { createBackup: boolean; cascade: boolean }): Promise<RunResult>;
   /** `{}` restores the latest complete backup; else a key, or the backup an execution took. */
   restore(actor: Actor, target: RestoreTarget, options: { createBackup: boolean }): Promise<RestoreResult>;
+  /** A backup only, recorded as execution `backup`. */
+  backup(actor: Actor): Promise<BackupOperationResult>;
+  /** Complete backups in the configured store, newest first (the items of `backups --json`). */
+  backups(skip: number, limit: number): Promise<{ items: BackupListItem[]; total: number }>;
   list(skip: number, limit: number): Promise<{ items: ExecutionDocument[]; total: number }>;
   get(id: number): Promise<ExecutionDocument | null>;
 }
@@ -57,15 +65,28 @@ export function createOperations(deps: OperationsDeps): Operations {
   const hide = hideBackupFolder(config);
   const redact = (text: string) => hide(deps.redact(text));
   /** What the API sends and records names backup keys, never this server's folders. */
-  const forClients = async <T extends { warnings: string[] }>(work: Promise<T>): Promise<T> => {
+  const hidingErrors = async <T>(work: Promise<T>): Promise<T> => {
     try {
-      const result = await work;
-      return { ...result, warnings: result.warnings.map(hide) };
+      return await work;
     } catch (error) {
       if (error instanceof Error) error.message = hide(error.message);
       throw error;
     }
   };
+  const forClients = async <T extends { warnings: string[] }>(work: Promise<T>): Promise<T> => {
+    const result = await hidingErrors(work);
+    return { ...result, warnings: result.warnings.map(hide) };
+  };
+  let store: Promise<BackupStore> | undefined;
+  // One store for every listing (an S3 client is built once), reopened after a failure.
+  const listingStore = () =>
+    (store ??= openStore(config, database).then(
+      (opened) => opened.store,
+      (error: unknown) => {
+        store = undefined;
+        throw error;
+      },
+    ));
   const forActor = (actor: Actor): OperationDeps =>
     operationDeps({
       database,
@@ -91,6 +112,9 @@ export function createOperations(deps: OperationsDeps): Operations {
       forClients(
         restoreOperation(forActor(actor), { target, backup: createBackup, skipReason: API_SKIP_REASON }),
       ),
+    backup: (actor) => forClients(backupOperation(forActor(actor))),
+    backups: (skip, limit) =>
+      hidingErrors(listingStore().then((opened) => listBackupItems(opened, { skip, limit }))),
     async list(skip, limit) {
       await ensureTracking();
       return tracker.list(skip, limit);

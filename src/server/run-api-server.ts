@@ -7,6 +7,7 @@ import { UserStore } from './auth/user-store.js';
 import { systemClock } from './clock.js';
 import type { ServerLogger } from './logger.js';
 import { createOperations } from './operations.js';
+import type { RunningScheduler } from './schedule/backup-scheduler.js';
 import { startServer } from './start-server.js';
 
 export interface ApiServerRequest {
@@ -30,6 +31,7 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
   const { config, database, logger } = request;
   const runs = new AbortController();
   const passwords = createBcryptPool();
+  let scheduler: RunningScheduler | null = null;
   try {
     const operations = createOperations({
       config,
@@ -56,6 +58,11 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
       },
     });
     await warnAboutSetup(request, new UserStore(database));
+    // Loaded only when configured: croner stays out of every other start-up. A bad expression
+    // stops here, before the port is bound (exit 2).
+    const scheduled =
+      config.server.backupSchedule === undefined ? null : await import('./schedule/scheduled-backups.js');
+    scheduler = scheduled?.startScheduledBackups({ ...request, signal: runs.signal }) ?? null;
     const server = await startServer({
       fetch: app.fetch,
       host: config.server.host,
@@ -68,6 +75,9 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
     );
     await aborted(request.stop);
     const grace = config.server.shutdownTimeout;
+    const deadline = Date.now() + grace * 1000;
+    const schedulerIdle = scheduler?.stop();
+    scheduler = null;
     logger.info(
       'server_stopping',
       `Stopping: refusing new connections; requests in flight get up to ${grace} s to finish…`,
@@ -79,17 +89,52 @@ export async function runApiServer(request: ApiServerRequest): Promise<void> {
           'server_cancelling',
           `Requests still running after ${grace} s: cancelling them — an open seeding transaction is rolled back.`,
         );
-        runs.abort(new Error('shutdown'));
-        void database.cancelRunning().catch(() => undefined);
+        cancelRuns(runs, database);
       },
     });
+    const backupFinished = schedulerIdle
+      ? await finishWithin(schedulerIdle, deadline, () => cancelRuns(runs, database))
+      : true;
+    const stoppedCleanly = graceful && backupFinished;
     logger.info(
       'server_stopped',
-      graceful ? 'Stopped; every request finished.' : 'Stopped; running work was cancelled and rolled back.',
-      { graceful },
+      stoppedCleanly
+        ? 'Stopped; every request finished.'
+        : 'Stopped; running work was cancelled and rolled back.',
+      { graceful: stoppedCleanly },
     );
   } finally {
+    await scheduler?.stop();
     await passwords.close();
+  }
+}
+
+function cancelRuns(runs: AbortController, database: Database): void {
+  runs.abort(new Error('shutdown'));
+  void database.cancelRunning().catch(() => undefined);
+}
+
+/**
+ * Waits for `work` (a scheduled backup) until `deadline`, then cancels it and waits for it to
+ * roll back. True when it finished in time.
+ */
+async function finishWithin(work: Promise<void>, deadline: number, cancel: () => void): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(
+      () => {
+        cancel();
+        resolve(false);
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    const inTime = await Promise.race([work.then(() => true), late]);
+    await work;
+    return inTime;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

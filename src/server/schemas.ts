@@ -45,6 +45,14 @@ export const listQuery = z.object({
   limit: wholeNumber(1, 500).default(50),
 });
 
+/** Backups are read from the store (manifests fetched one by one): smaller pages than executions. */
+export const backupsQuery = z.object({
+  skip: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(0),
+  limit: wholeNumber(1, 100).default(50),
+});
+
+export const backupBody = z.strictObject({});
+
 export const executionIdParam = z.object({ id: wholeNumber(1, 2_147_483_647) });
 
 export type RestoreBody = z.output<typeof restoreBody>;

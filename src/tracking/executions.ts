@@ -178,8 +178,8 @@ export class ExecutionTracker {
 
 /** Who starts an execution: recorded on it. */
 export interface ExecutionOrigin {
-  /** `cli:<user>@<host>` or `api:user:<id>`. */
+  /** `cli:<user>@<host>`, `api:user:<id>` or `schedule` (serve's `server.backupSchedule`). */
   triggeredBy: string;
-  source: 'cli' | 'api';
+  source: 'cli' | 'api' | 'schedule';
   userId?: number | null | undefined;
 }

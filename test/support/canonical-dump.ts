@@ -11,6 +11,7 @@ const TOOL_TABLES = new Set([
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
   'foodfleet_seed_login_throttle',
+  'foodfleet_seed_backup_schedule_ticks',
 ]);
 
 /** One table's rows, compared by count and digest; `rows` keeps the text when asked for. */

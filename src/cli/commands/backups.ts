@@ -1,4 +1,6 @@
-import { listBackups, type PruneTarget, resolveBackup } from '../../backup/catalog.js';
+import { listBackupItems } from '../../backup/backup-list.js';
+import { type PruneTarget, resolveBackup } from '../../backup/catalog.js';
+import { AGE_FORMAT, parseAge } from '../../backup/age.js';
 import { checkBackupKey } from '../../backup/restore-key.js';
 import { openStore } from '../../backup/stores/open-store.js';
 import { verifyBackup } from '../../backup/writer/verify-backup.js';
@@ -14,17 +16,8 @@ export async function backupsListCommand(ctx: CommandContext, flags: { limit: nu
   if (flags.limit < 1 || flags.limit > 10_000) throw new UsageError('--limit must be between 1 and 10000.');
   const { config } = loadCommandConfig(ctx);
   const { store } = await openStore(config, null);
-  const page = await listBackups(store, { limit: flags.limit });
-  const items = page.items.map(({ key, created_at, size, execution_id, taken_by, manifest }) => ({
-    key,
-    created_at,
-    size,
-    execution_id,
-    taken_by,
-    // Several databases may share the prefix: whose backup it is (null: taken before identities).
-    database: manifest.database_name ?? null,
-  }));
-  ctx.out.result({ items, total: page.total }, () => {
+  const { items, total } = await listBackupItems(store, { skip: 0, limit: flags.limit });
+  ctx.out.result({ items, total }, () => {
     if (items.length === 0)
       return `No complete backups in ${store.description}. Take one with: foodfleet-seed backup`;
     const rows = items.map((b) => [
@@ -35,7 +28,7 @@ export async function backupsListCommand(ctx: CommandContext, flags: { limit: nu
       b.taken_by,
       b.database ?? '',
     ]);
-    return `${table(['Key', 'Created', 'Size', 'Execution', 'Taken by', 'Database'], rows)}\nShowing ${items.length} of ${page.total} in ${store.description}.`;
+    return `${table(['Key', 'Created', 'Size', 'Execution', 'Taken by', 'Database'], rows)}\nShowing ${items.length} of ${total} in ${store.description}.`;
   });
 }
 
@@ -66,10 +59,10 @@ export async function backupsPruneCommand(ctx: CommandContext, flags: PruneFlags
       'backups prune needs --keep N and/or --older-than AGE (e.g. 30d). Nothing was deleted.',
     );
   }
-  const olderThanMs = flags.olderThan === undefined ? undefined : parseAge(flags.olderThan);
+  const olderThan = flags.olderThan === undefined ? undefined : olderThanMs(flags.olderThan);
   const dryRun = !flags.yes;
   const outcome = await usingOperation(ctx, loadCommandConfig(ctx), (deps) =>
-    pruneOperation(deps, { keep: flags.keep, olderThan: flags.olderThan, olderThanMs, dryRun }),
+    pruneOperation(deps, { keep: flags.keep, olderThan: flags.olderThan, olderThanMs: olderThan, dryRun }),
   );
   const targets = dryRun ? outcome.would_delete : outcome.deleted;
   ctx.out.result(outcome, () => pruneSummary(targets, dryRun, outcome.kept, outcome.store));
@@ -91,13 +84,10 @@ function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** `30d`, `12h`, `2w` → milliseconds. */
-export function parseAge(text: string): number {
-  const match = /^(\d+)\s*([hdw])$/i.exec(text.trim());
-  if (!match)
-    throw new UsageError(
-      `--older-than must be a number of hours, days or weeks, e.g. 12h, 30d or 2w (got "${text}"). Nothing was deleted.`,
-    );
-  const hours = { h: 1, d: 24, w: 24 * 7 }[(match[2] as string).toLowerCase() as 'h' | 'd' | 'w'];
-  return Number(match[1]) * hours * 60 * 60 * 1000;
+/** `--older-than` in milliseconds; a usage error (exit 2) when it is not an age. */
+function olderThanMs(text: string): number {
+  const ms = parseAge(text);
+  if (ms === null)
+    throw new UsageError(`--older-than must be ${AGE_FORMAT} (got "${text}"). Nothing was deleted.`);
+  return ms;
 }

@@ -11,6 +11,14 @@ export interface UserRecord {
   tokenVersion: number;
 }
 
+export interface UserProfile {
+  id: number;
+  email: string;
+  username: string;
+  roles: string[];
+  permissions: string[];
+}
+
 /** The tables authentication reads; `serve` never creates them (that is `migrate` / `run`). */
 const AUTH_TABLES = ['users', 'user_roles', 'role_permissions', 'permissions'] as const;
 
@@ -47,6 +55,29 @@ export class UserStore {
         .execute(),
     );
     return new Set(rows.map((row) => row.name));
+  }
+
+  /** Who the user is and what their roles grant, for `GET /api/v1/auth/me`; sorted by name. */
+  async profile(userId: number): Promise<UserProfile | undefined> {
+    const user = await this.#guard(() =>
+      this.#db
+        .selectFrom('users')
+        .select(['id', 'email', 'username'])
+        .where('id', '=', userId)
+        .executeTakeFirst(),
+    );
+    if (!user) return undefined;
+    const roles = await this.#guard(() =>
+      this.#db
+        .selectFrom('user_roles as ur')
+        .innerJoin('roles as r', 'r.id', 'ur.role_id')
+        .select('r.name')
+        .where('ur.user_id', '=', userId)
+        .orderBy('r.name')
+        .execute(),
+    );
+    const permissions = [...(await this.permissions(userId))].sort();
+    return { ...user, roles: roles.map((row) => row.name), permissions };
   }
 
   /** Sets the hash and bumps token_version, if nobody changed it since `expectedVersion`. */
