@@ -273,7 +273,9 @@ describe('a catalog change that keeps every row version', () => {
         timeoutMs: RUN_TIMEOUT,
       });
       expect(result.code, result.stdout).toBe(1);
-      expect(result.stdout).toContain('invalid input value for enum memo_mood: \\"calm\\"');
+      expect(result.stdout).toContain('invalid input value for enum memo_mood');
+      // The value itself is row content: withheld from every message (the row and column are named).
+      expect(result.stdout).not.toContain('calm');
       expect(await snapshot('memo_enum')).toBe(rows);
     },
     RUN_TIMEOUT,

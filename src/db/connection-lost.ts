@@ -7,8 +7,20 @@ import { ConnectionLostError, isRunFailure, SeedError, withRunResults } from '..
  */
 const LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT']);
 
-/** Codes of the backup store's own errors, which never mean the database was lost. */
-const STORE_CODES = new Set<string>(['STORE_UNAVAILABLE', 'NOT_FOUND', 'BACKUP_INVALID']);
+/**
+ * Errors that already say what happened and what to do, whatever sits in their cause chain: the
+ * backup store's own (never the database's fault), and the connection-time verdicts — a server
+ * that cannot be reached, a pooler refused, a run lock found lost — whose causes are the very
+ * socket errors a lost session would show.
+ */
+const FINAL_CODES = new Set<string>([
+  'STORE_UNAVAILABLE',
+  'NOT_FOUND',
+  'BACKUP_INVALID',
+  'DATABASE_UNAVAILABLE',
+  'POOLER_UNSUPPORTED',
+  'LOCK_LOST',
+]);
 
 /** node-postgres reports a dropped socket with these messages and no code. */
 const LOST_MESSAGES = [
@@ -24,13 +36,13 @@ export function isConnectionLost(error: unknown): boolean {
 }
 
 /**
- * The error of the chain that says the connection was lost, if any. The walk stops at the
- * backup store's errors: a socket reset under S3 is the store's fault, not the database's.
+ * The error of the chain that says the connection was lost, if any. The walk stops at errors
+ * that are already final (see {@link FINAL_CODES}): a socket reset under S3 is the store's fault.
  */
 export function lostCause(error: unknown): Error | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 10; depth++) {
     if (current instanceof ConnectionLostError) return current;
-    if (current instanceof SeedError && STORE_CODES.has(current.code)) return undefined;
+    if (current instanceof SeedError && FINAL_CODES.has(current.code)) return undefined;
     if ('$metadata' in current) return undefined; // an AWS SDK error
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && (LOST_CODES.has(code) || /^08...$/.test(code))) return current;

@@ -12,6 +12,8 @@ const TOOL_TABLES = new Set([
   'foodfleet_seed_tracking_migrations_lock',
   'foodfleet_seed_login_throttle',
   'foodfleet_seed_backup_schedule_ticks',
+  'foodfleet_seed_database_identity',
+  'foodfleet_seed_upsert_memos',
 ]);
 
 /** One table's rows, compared by count and digest; `rows` keeps the text when asked for. */
