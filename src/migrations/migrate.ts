@@ -4,6 +4,7 @@ import { OperationError } from '../errors.js';
 import { foodfleetTables } from './foodfleet-tables.js';
 import { trackingTables } from './tracking-tables.js';
 import { MEMO_TABLE, upsertMemos } from './upsert-memos.js';
+import { DEFAULT_PASSWORD_TABLE, defaultPasswordHashes } from './default-password-hashes.js';
 
 /** The tool's own migration bookkeeping tables: never the app's, never backed up. */
 export const TOOL_TABLES = [
@@ -13,6 +14,7 @@ export const TOOL_TABLES = [
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
   MEMO_TABLE,
+  DEFAULT_PASSWORD_TABLE,
 ] as const;
 
 const SETS = {
@@ -25,6 +27,7 @@ const SETS = {
     migrations: (schema: string) => ({
       '0001_foodfleet_tables': foodfleetTables,
       '0002_upsert_memos': upsertMemos(schema),
+      '0003_default_password_hash': defaultPasswordHashes(schema),
     }),
   },
 } satisfies Record<string, { table: string; migrations: (schema: string) => Record<string, Migration> }>;
