@@ -50,10 +50,12 @@ export async function migrateAll(database: Database): Promise<MigrationOutcome> 
 
 async function migrateSet(database: Database, name: keyof typeof SETS): Promise<MigrationOutcome> {
   const set = SETS[name];
+  const migrations = set.migrations(database.schema);
+  if (await upToDate(database, set.table, Object.keys(migrations))) return { applied: [] };
   await ensureSchema(database);
   const migrator = new Migrator({
     db: database.kysely,
-    provider: { getMigrations: async () => set.migrations(database.schema) },
+    provider: { getMigrations: async () => migrations },
     migrationTableName: set.table,
     migrationLockTableName: `${set.table}_lock`,
     migrationTableSchema: database.schema,
@@ -68,6 +70,25 @@ async function migrateSet(database: Database, name: keyof typeof SETS): Promise<
     );
   }
   return { applied: appliedNames(results) };
+}
+
+/**
+ * Every command checks the migrations first. Kysely's Migrator spends a dozen round trips on it
+ * (introspecting the catalog for its tables, the lock row, a locked transaction) even when nothing
+ * is pending: one read of the executed names answers that common case. Anything else — the table
+ * missing, a name pending, a name this version does not know — goes through the Migrator as before.
+ */
+async function upToDate(database: Database, table: string, names: readonly string[]): Promise<boolean> {
+  let executed: string[];
+  try {
+    const { rows } = await sql<{
+      name: string;
+    }>`select name from ${sql.table(`${database.schema}.${table}`)}`.execute(database.kysely);
+    executed = rows.map((row) => row.name);
+  } catch {
+    return false;
+  }
+  return executed.length === names.length && names.every((name) => executed.includes(name));
 }
 
 function appliedNames(results: MigrationResultSet['results']): string[] {
