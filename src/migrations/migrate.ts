@@ -83,7 +83,7 @@ async function upToDate(database: Database, table: string, names: readonly strin
   try {
     const { rows } = await sql<{
       name: string;
-    }>`select name from ${sql.table(`${database.schema}.${table}`)}`.execute(database.kysely);
+    }>`select name from ${sql.id(database.schema, table)}`.execute(database.kysely);
     executed = rows.map((row) => row.name);
   } catch {
     return false;
