@@ -34,7 +34,8 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database &
   const releaseFile = await lockDataDir(options.dir, options.lockTimeout);
   let pglite: PGlite;
   try {
-    await fillFromTemplate(options.dir);
+    // The template only saves time: if it cannot be unpacked, PGlite's initdb makes the same files.
+    await fillFromTemplate(options.dir).catch(() => false);
     pglite = await PGlite.create(options.dir, {
       startParams: [...PGlite.defaultStartParams, ...SMALL_SHARED_BUFFERS],
     });

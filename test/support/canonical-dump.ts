@@ -10,6 +10,8 @@ const TOOL_TABLES = new Set([
   'foodfleet_seed_migrations_lock',
   'foodfleet_seed_tracking_migrations',
   'foodfleet_seed_tracking_migrations_lock',
+  'foodfleet_seed_upsert_memos',
+  'foodfleet_seed_default_password_hashes',
 ]);
 
 /** One table's rows, compared by count and digest; `rows` keeps the text when asked for. */

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,8 @@ async function templateMatches(): Promise<boolean> {
 
 /**
  * Fills the empty data directory `dir` from the shipped template. Returns false (and leaves
- * `dir` as it was) when there is no matching template or `dir` is not empty. The files are
+ * `dir` as it was) when there is no matching template or `dir` is not empty; throws (leaving `dir`
+ * empty) when unpacking fails. The files are
  * unpacked into a sibling folder and moved into place only when complete, so a crash midway
  * never leaves a half-written database that PGlite would take for an existing one.
  */
@@ -63,7 +64,12 @@ export async function fillFromTemplate(dir: string): Promise<boolean> {
   try {
     await untarGzip(TEMPLATE_ARCHIVE, staging);
     await rmdir(dir);
-    await rename(staging, dir);
+    try {
+      await rename(staging, dir);
+    } catch (error) {
+      await mkdir(dir, { recursive: true });
+      throw error;
+    }
     return true;
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
@@ -80,46 +86,53 @@ async function untarGzip(archive: string, target: string): Promise<void> {
   let pending: Buffer = Buffer.alloc(0);
   let file: { fd: number; left: number; pad: number } | null = null;
   let ended = false;
-  for await (const chunk of createReadStream(archive).pipe(createGunzip()) as AsyncIterable<Buffer>) {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    let at = 0;
-    while (!ended) {
-      if (file) {
-        const take = Math.min(file.left, pending.length - at);
-        if (take > 0) writeSync(file.fd, pending, at, take);
-        at += take;
-        file.left -= take;
-        if (file.left > 0) break;
-        if (pending.length - at < file.pad) break;
-        at += file.pad;
-        closeSync(file.fd);
-        file = null;
-        continue;
+  const source = createReadStream(archive);
+  const gunzip = createGunzip();
+  // pipe() does not forward a read error: hand it to the stream being iterated, which rethrows it.
+  source.once('error', (error) => gunzip.destroy(error));
+  try {
+    for await (const chunk of source.pipe(gunzip) as AsyncIterable<Buffer>) {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let at = 0;
+      while (!ended) {
+        if (file) {
+          const take = Math.min(file.left, pending.length - at);
+          if (take > 0) writeSync(file.fd, pending, at, take);
+          at += take;
+          file.left -= take;
+          if (file.left > 0) break;
+          if (pending.length - at < file.pad) break;
+          at += file.pad;
+          closeSync(file.fd);
+          file = null;
+          continue;
+        }
+        if (pending.length - at < 512) break;
+        const header = pending.subarray(at, at + 512);
+        at += 512;
+        if (header.every((byte) => byte === 0)) {
+          ended = true;
+          break;
+        }
+        const entry = parseHeader(header);
+        const path = safeJoin(target, entry.name);
+        if (entry.type === '5') {
+          mkdirSync(path, { recursive: true, mode: 0o700 });
+        } else if (entry.type === '0' || entry.type === '\0') {
+          mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+          file = { fd: openSync(path, 'w', 0o600), left: entry.size, pad: (512 - (entry.size % 512)) % 512 };
+        } else {
+          throw new Error(`unexpected tar entry type ${JSON.stringify(entry.type)} for ${entry.name}`);
+        }
       }
-      if (pending.length - at < 512) break;
-      const header = pending.subarray(at, at + 512);
-      at += 512;
-      if (header.every((byte) => byte === 0)) {
-        ended = true;
-        break;
-      }
-      const entry = parseHeader(header);
-      const path = safeJoin(target, entry.name);
-      if (entry.type === '5') {
-        mkdirSync(path, { recursive: true, mode: 0o700 });
-      } else if (entry.type === '0' || entry.type === '\0') {
-        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        file = { fd: openSync(path, 'w', 0o600), left: entry.size, pad: (512 - (entry.size % 512)) % 512 };
-      } else {
-        throw new Error(`unexpected tar entry type ${JSON.stringify(entry.type)} for ${entry.name}`);
-      }
+      pending = pending.subarray(at);
     }
-    pending = pending.subarray(at);
+  } finally {
+    source.destroy();
+    // A file still open here means the archive ended (or failed) inside it.
+    if (file) closeSync(file.fd);
   }
-  if (file) {
-    closeSync(file.fd);
-    throw new Error('the template archive is truncated');
-  }
+  if (file) throw new Error('the template archive is truncated');
   if (!ended) throw new Error('the template archive has no end marker');
 }
 
