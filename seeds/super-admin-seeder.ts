@@ -1,9 +1,9 @@
-import bcrypt from 'bcryptjs';
 import type { Kysely } from 'kysely';
 import { Seeder, type SeederContext } from '../src/seeding/seeder.js';
 import { ConfigError, ProductionRefusedError } from '../src/errors.js';
 import type { FoodFleetDatabase } from '../src/schema.js';
 import { DEFAULT_SUPERADMIN_PASSWORD, SUPERADMIN } from './catalog.js';
+import { DefaultPasswordCheck } from './default-password.js';
 
 /** bcrypt cost for the seeded account (≈ 285 ms here: paid once, on creation). */
 const BCRYPT_COST = 12;
@@ -53,7 +53,17 @@ export class SuperAdminSeeder extends Seeder {
       .select(['id', 'password_hash'])
       .where('email', '=', email)
       .executeTakeFirst();
-    const user = existing ?? (await this.#create(email, password ?? DEFAULT_SUPERADMIN_PASSWORD));
+    const created = existing ? null : await this.#create(email, password ?? DEFAULT_SUPERADMIN_PASSWORD);
+    const user = existing ?? created!.row;
+    const defaults = new DefaultPasswordCheck(this.db, this.context.schema);
+    let isDefault: boolean;
+    if (created && created.row.password_hash === created.hash) {
+      // The hash is the one just written: its password is known in plain text, no comparison needed.
+      isDefault = created.password === DEFAULT_SUPERADMIN_PASSWORD;
+      if (isDefault) await defaults.remember(email, created.hash);
+    } else {
+      isDefault = await defaults.isDefault(email, user.password_hash);
+    }
     const role = await this.db
       .selectFrom('roles')
       .select('id')
@@ -68,7 +78,7 @@ export class SuperAdminSeeder extends Seeder {
       mode: 'add',
       countAs: ['users', user.id],
     });
-    if (await bcrypt.compare(DEFAULT_SUPERADMIN_PASSWORD, user.password_hash)) {
+    if (isDefault) {
       this.context.warn(
         `The super-admin ${email} still uses the published default password. Change it now: ` +
           'POST /api/v1/auth/password/change, or set SEED_SUPERADMIN_PASSWORD before the account is first created.',
@@ -76,7 +86,11 @@ export class SuperAdminSeeder extends Seeder {
     }
   }
 
-  async #create(email: string, password: string): Promise<{ id: number; password_hash: string }> {
+  async #create(
+    email: string,
+    password: string,
+  ): Promise<{ row: { id: number; password_hash: string }; password: string; hash: string }> {
+    const { default: bcrypt } = await import('bcryptjs');
     const hash = await bcrypt.hash(password, BCRYPT_COST);
     const { row } = await this.getOrCreate(
       'users',
@@ -89,6 +103,7 @@ export class SuperAdminSeeder extends Seeder {
         is_verified: true,
       },
     );
-    return row;
+    // getOrCreate may return a row another session created meanwhile, with a hash not ours.
+    return { row, password, hash };
   }
 }

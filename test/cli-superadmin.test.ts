@@ -142,6 +142,58 @@ describe('the documented default password', () => {
   });
 });
 
+describe('the default-password check without a bcrypt per run', () => {
+  const schema = 'remembered';
+  const remembered = async () =>
+    db.query<{ email: string; password_hash: string }>(
+      `select email, password_hash from ${schema}.foodfleet_seed_default_password_hashes`,
+    );
+  const warns = async () => {
+    const result = await run(['run', '--json'], schema);
+    expect(result.code, result.stderr).toBe(0);
+    return DEFAULT_WARNING.test(result.json<RunDocument>().warnings.join('\n'));
+  };
+
+  it('remembers the hash the seeder wrote from the default password, and a re-run still warns', async () => {
+    expect(await warns()).toBe(true);
+    const hash = await passwordHash(schema);
+    expect(await remembered()).toEqual([{ email: 'admin@foodfleet.com', password_hash: hash }]);
+    expect(await warns()).toBe(true);
+  });
+
+  it('a stored hash equal to the remembered one is taken as the default without comparing', async () => {
+    // Only a hash the tool saw produced from the default password is ever remembered; planting a
+    // hash of another password in both places shows the re-run trusts the string match alone.
+    const planted = bcrypt.hashSync('Not-The-Default-1', 4);
+    await db.query(`update ${schema}.foodfleet_seed_default_password_hashes set password_hash = $1`, [
+      planted,
+    ]);
+    await db.query(`update ${schema}.users set password_hash = $1`, [planted]);
+    expect(await warns()).toBe(true);
+  });
+
+  it('a changed password (another bcrypt hash) gives no warning', async () => {
+    await db.query(`update ${schema}.users set password_hash = $1`, [bcrypt.hashSync('Now-Changed-456', 4)]);
+    expect(await warns()).toBe(false);
+    expect(await warns()).toBe(false);
+  });
+
+  it('a new hash of the default password still warns (one comparison), and is remembered from then on', async () => {
+    const fresh = bcrypt.hashSync(DEFAULT_PASSWORD, 4);
+    await db.query(`update ${schema}.users set password_hash = $1`, [fresh]);
+    expect(await warns()).toBe(true);
+    expect((await remembered())[0]?.password_hash).toBe(fresh);
+    expect(await warns()).toBe(true);
+  });
+
+  it('a configured password is never remembered', async () => {
+    const other = 'configured_remembered';
+    const result = await run(['run', '--json'], other, { SEED_SUPERADMIN_PASSWORD: 'Kitchen-Secret-43!' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await db.query(`select * from ${other}.foodfleet_seed_default_password_hashes`)).toEqual([]);
+  });
+});
+
 describe('NODE_ENV=production', () => {
   const schema = 'prod';
   const production = { NODE_ENV: 'production' };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,14 @@ describe('the packed package', () => {
     const installed = path.join(project, 'node_modules', 'foodfleet-seed');
     expect(existsSync(path.join(installed, 'bin', 'foodfleet-seed.js'))).toBe(true);
     expect(existsSync(path.join(installed, 'dist', 'src', 'index.d.ts'))).toBe(true);
+    // The pre-initialized embedded data folder ships, built by the PGlite version it installs with.
+    expect(existsSync(path.join(installed, 'dist', 'embedded-template', 'pgdata.tar.gz'))).toBe(true);
+    const pglite = JSON.parse(
+      readFileSync(path.join(project, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8'),
+    ) as { version: string };
+    expect(
+      readFileSync(path.join(installed, 'dist', 'embedded-template', 'pglite-version.txt'), 'utf8').trim(),
+    ).toBe(pglite.version);
     // Only what a user needs: no sources, no tests.
     expect(existsSync(path.join(installed, 'test'))).toBe(false);
     expect(existsSync(path.join(installed, 'src'))).toBe(false);

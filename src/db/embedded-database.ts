@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import { beginKyselyTransaction, type Database } from './database.js';
 import { PGliteDialect } from './pglite/pglite-dialect.js';
+import { fillFromTemplate } from './pglite/data-dir-template.js';
 import { DatabaseUnavailableError, LockedError } from '../errors.js';
 import { Mutex } from '../util/mutex.js';
 import type { AnyDB } from './any-kysely.js';
@@ -17,6 +18,13 @@ export interface EmbeddedOptions {
 }
 
 /**
+ * PostgreSQL writes every shared buffer when it starts: PGlite's default 128 MB is ≈ 110 MB of the
+ * process's resident memory before the first query. The embedded database holds a few megabytes;
+ * 32 MB keeps every page of it cached.
+ */
+const SMALL_SHARED_BUFFERS = ['-c', 'shared_buffers=32MB'];
+
+/**
  * PGlite persisted in a folder. PGlite has no cross-process locking and its advisory locks do not
  * cross processes, so an OS-level lock file guards the data directory for as long as it is open.
  */
@@ -26,7 +34,11 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<Database &
   const releaseFile = await lockDataDir(options.dir, options.lockTimeout);
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(options.dir);
+    // The template only saves time: if it cannot be unpacked, PGlite's initdb makes the same files.
+    await fillFromTemplate(options.dir).catch(() => false);
+    pglite = await PGlite.create(options.dir, {
+      startParams: [...PGlite.defaultStartParams, ...SMALL_SHARED_BUFFERS],
+    });
   } catch (error) {
     await releaseFile();
     throw new DatabaseUnavailableError(

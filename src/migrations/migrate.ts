@@ -7,6 +7,7 @@ import { foodfleetTables } from './foodfleet-tables.js';
 import { LOGIN_THROTTLE_TABLE, loginThrottleTable } from './login-throttle-table.js';
 import { trackingTables } from './tracking-tables.js';
 import { MEMO_TABLE, upsertMemos } from './upsert-memos.js';
+import { DEFAULT_PASSWORD_TABLE, defaultPasswordHashes } from './default-password-hashes.js';
 
 /** The tool's own migration bookkeeping tables: never the app's, never backed up. */
 export const TOOL_TABLES = [
@@ -19,6 +20,7 @@ export const TOOL_TABLES = [
   IDENTITY_TABLE,
   LOGIN_THROTTLE_TABLE,
   BACKUP_SCHEDULE_TICKS_TABLE,
+  DEFAULT_PASSWORD_TABLE,
 ] as const;
 
 const SETS = {
@@ -36,6 +38,7 @@ const SETS = {
     migrations: (schema: string) => ({
       '0001_foodfleet_tables': foodfleetTables,
       '0002_upsert_memos': upsertMemos(schema),
+      '0003_default_password_hash': defaultPasswordHashes(schema),
     }),
   },
 } satisfies Record<string, { table: string; migrations: (schema: string) => Record<string, Migration> }>;
@@ -66,10 +69,12 @@ export async function migrateAll(database: Database): Promise<MigrationOutcome> 
 
 async function migrateSet(database: Database, name: keyof typeof SETS): Promise<MigrationOutcome> {
   const set = SETS[name];
+  const migrations = set.migrations(database.schema);
+  if (await upToDate(database, set.table, Object.keys(migrations))) return { applied: [] };
   await ensureSchema(database);
   const migrator = new Migrator({
     db: database.kysely,
-    provider: { getMigrations: async () => set.migrations(database.schema) },
+    provider: { getMigrations: async () => migrations },
     migrationTableName: set.table,
     migrationLockTableName: `${set.table}_lock`,
     migrationTableSchema: database.schema,
@@ -84,6 +89,25 @@ async function migrateSet(database: Database, name: keyof typeof SETS): Promise<
     );
   }
   return { applied: appliedNames(results) };
+}
+
+/**
+ * Every command checks the migrations first. Kysely's Migrator spends a dozen round trips on it
+ * (introspecting the catalog for its tables, the lock row, a locked transaction) even when nothing
+ * is pending: one read of the executed names answers that common case. Anything else — the table
+ * missing, a name pending, a name this version does not know — goes through the Migrator as before.
+ */
+async function upToDate(database: Database, table: string, names: readonly string[]): Promise<boolean> {
+  let executed: string[];
+  try {
+    const { rows } = await sql<{
+      name: string;
+    }>`select name from ${sql.id(database.schema, table)}`.execute(database.kysely);
+    executed = rows.map((row) => row.name);
+  } catch {
+    return false;
+  }
+  return executed.length === names.length && names.every((name) => executed.includes(name));
 }
 
 function appliedNames(results: MigrationResultSet['results']): string[] {

@@ -19,6 +19,14 @@ export const BARS: readonly Bar[] = [
   { id: 'upsert_vs_copy', limit: 2.0, text: '≤ 2×', setOnL: false },
   { id: 'rerun_vs_first', limit: 1.0, text: '≤ 1×', setOnL: false },
   { id: 'help_vs_node', limit: 2.5, text: '≤ 2.5×', setOnL: false },
+  // Issue 13: fixed costs and the embedded default.
+  { id: 'restore_empty_vs_node', limit: 3.5, text: '≤ 3.5×', setOnL: false },
+  { id: 'backup_empty_vs_node', limit: 3.5, text: '≤ 3.5×', setOnL: false },
+  { id: 'rerun_pg_vs_node', limit: 6.5, text: '≤ 6.5×', setOnL: false },
+  { id: 'embedded_first_wall', limit: 2000, text: '≤ 2.0 s', setOnL: false },
+  { id: 'embedded_first_rss', limit: 500, text: '≤ 500 MB', setOnL: false },
+  { id: 'embedded_later_wall', limit: 800, text: '≤ 0.8 s', setOnL: false },
+  { id: 'embedded_later_rss', limit: 350, text: '≤ 350 MB', setOnL: false },
 ];
 
 export type Verdict = 'pass' | 'FAIL' | 'not measured' | 'no bar';

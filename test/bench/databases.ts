@@ -3,7 +3,12 @@ import pg from 'pg';
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The bench's own databases, created from BENCH_DATABASE_URL and dropped at the end. */
-export const BENCH_DATABASES = { data: 'foodfleet_bench', seed: 'foodfleet_bench_seed' } as const;
+export const BENCH_DATABASES = {
+  data: 'foodfleet_bench',
+  seed: 'foodfleet_bench_seed',
+  empty: 'foodfleet_bench_empty',
+  seeded: 'foodfleet_bench_seeded',
+} as const;
 
 export function adminUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.BENCH_DATABASE_URL || DEFAULT_URL;

@@ -15,10 +15,10 @@ export interface Series {
 
 /**
  * One row of the report. `value` is `subject.median / yardstick.median` (unit `ratio`) or an
- * absolute figure (unit `MB`); null when it could not be measured.
+ * absolute figure (unit `MB` or `ms`); null when it could not be measured.
  */
 export interface Figure {
-  comparison: 1 | 2 | 3 | 4 | 5 | 6;
+  comparison: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
   /** Stable id, the key bars refer to, e.g. `backup_vs_pg_dump`. */
   id: string;
   title: string;
@@ -28,7 +28,7 @@ export interface Figure {
   subject?: Series;
   yardstick?: Series;
   value: number | null;
-  unit: 'ratio' | 'MB';
+  unit: 'ratio' | 'MB' | 'ms';
   /** Why it is unavailable or failed, or how it was measured. */
   note?: string;
 }
@@ -58,6 +58,14 @@ export function ratioFigure(
     value: subject.median / yardstick.median,
     unit: 'ratio',
   };
+}
+
+/** An absolute figure: the subject's median, in its own unit. */
+export function absoluteFigure(
+  base: Omit<Figure, 'status' | 'value' | 'unit' | 'subject' | 'yardstick'>,
+  subject: Series,
+): Figure {
+  return { ...base, status: 'ok', subject, value: subject.median, unit: subject.unit === 'MB' ? 'MB' : 'ms' };
 }
 
 /** A row saying the figure could not be measured, and why. */

@@ -85,7 +85,9 @@ function row(figure: BenchReport['figures'][number]): string {
       ? '—'
       : figure.unit === 'ratio'
         ? `${figure.value.toFixed(2)}×`
-        : `${figure.value.toFixed(1)} MB`;
+        : figure.unit === 'ms'
+          ? formatMs(figure.value)
+          : `${figure.value.toFixed(1)} MB`;
   let verdict: string;
   if (figure.status !== 'ok')
     verdict = `${figure.status === 'unavailable' ? 'not measured' : 'FAILED'}: ${figure.note ?? ''}`;

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { parseArgs, USAGE, type BenchArgs } from './args.js';
 import { cliCommands } from './cli.js';
 import { rssGrowth } from './compare-rss.js';
+import { compareEmbedded } from './compare-embedded.js';
+import { compareFixed } from './compare-fixed.js';
 import { compareStartup } from './compare-startup.js';
 import { compareUpsert } from './compare-upsert.js';
 import type { BenchContext } from './context.js';
@@ -105,6 +107,10 @@ async function runAll(
   const sizes: BenchReport['sizes'] = {};
   if (args.comparisons.has(5))
     figures.push(...(await guarded(ctx, 5, null, '--help vs node -e 0', () => compareStartup(ctx))));
+  if (args.comparisons.has(7))
+    figures.push(...(await guarded(ctx, 7, null, 'fixed costs vs node -e 0', () => compareFixed(ctx))));
+  if (args.comparisons.has(8))
+    figures.push(...(await guarded(ctx, 8, null, 'the embedded default', () => compareEmbedded(ctx))));
   if (args.comparisons.has(4))
     figures.push(...(await guarded(ctx, 4, null, 'upsertMany vs COPY', () => compareUpsert(ctx))));
   if ([1, 2, 3, 6].some((n) => args.comparisons.has(n))) {

@@ -14,6 +14,7 @@ const TOOL_TABLES = new Set([
   'foodfleet_seed_backup_schedule_ticks',
   'foodfleet_seed_database_identity',
   'foodfleet_seed_upsert_memos',
+  'foodfleet_seed_default_password_hashes',
 ]);
 
 /** One table's rows, compared by count and digest; `rows` keeps the text when asked for. */

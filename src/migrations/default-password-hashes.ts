@@ -1,0 +1,32 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { AnyDB } from '../db/any-kysely.js';
+
+/**
+ * The super-admin hashes the seeder itself wrote from the published default password, so a
+ * re-run can tell "still the default" by comparing strings instead of paying a cost-12 bcrypt
+ * (≈ 0.3 s) every run (see seeds/default-password.ts). The tool's own, never backed up. Only an
+ * optimization: a role that may not create tables in the schema gets none, and every run
+ * compares with bcrypt as before.
+ */
+export const DEFAULT_PASSWORD_TABLE = 'foodfleet_seed_default_password_hashes';
+
+export function defaultPasswordHashes(schema: string): Migration {
+  return {
+    async up(db: Kysely<AnyDB>) {
+      const { rows } = await sql<{
+        allowed: boolean;
+      }>`select pg_catalog.has_schema_privilege(${schema}, 'CREATE') as allowed`.execute(db);
+      if (rows[0]?.allowed !== true) return;
+      await db.schema
+        .createTable(DEFAULT_PASSWORD_TABLE)
+        .ifNotExists()
+        .addColumn('email', 'text', (c) => c.primaryKey())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+    async down(db: Kysely<AnyDB>) {
+      await db.schema.dropTable(DEFAULT_PASSWORD_TABLE).ifExists().execute();
+    },
+  };
+}
