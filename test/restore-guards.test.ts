@@ -32,6 +32,24 @@ type LedgerRow = {
   error_message: string | null;
 };
 
+/** Copies a backup and its manifest (unchanged, so the manifest still names `from`) to `to`. */
+async function copyBackup(from: string, to: string): Promise<void> {
+  const client = s3Client();
+  try {
+    for (const suffix of ['', '.manifest.json']) {
+      await client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          CopySource: `${bucket}/${from}${suffix}`,
+          Key: `${to}${suffix}`,
+        }),
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
 const ledger = () =>
   db.query<LedgerRow & { id: number }>(
     'select id, command, status, user_id, error_message from seeder_executions order by id',
@@ -72,20 +90,7 @@ describe('keys outside the active prefix', () => {
 
   it('CLI restore refuses a key of another prefix; with that prefix set the key is accepted and checked', async () => {
     const other = `elsewhere/${backupKey.slice('database-backups/'.length)}`;
-    const client = s3Client();
-    try {
-      for (const suffix of ['', '.manifest.json']) {
-        await client.send(
-          new CopyObjectCommand({
-            Bucket: bucket,
-            CopySource: `${bucket}/${backupKey}${suffix}`,
-            Key: `${other}${suffix}`,
-          }),
-        );
-      }
-    } finally {
-      client.destroy();
-    }
+    await copyBackup(backupKey, other);
     const refused = await runCli(['restore', '--key', other, '--yes', '--json'], { env });
     expect(refused.code, refused.stderr).toBe(2);
     expect(refused.json<FailureDocument>().error.message).toMatch(/set that prefix for this command/);
@@ -132,20 +137,7 @@ describe('refusals after authorization are in the audit trail', () => {
 
   it('a manifest that names another key: 422 and a failed restore execution', async () => {
     const key = backupKey.replace(/_execution_\d+/, '_execution_424242');
-    const client = s3Client();
-    try {
-      for (const suffix of ['', '.manifest.json']) {
-        await client.send(
-          new CopyObjectCommand({
-            Bucket: bucket,
-            CopySource: `${bucket}/${backupKey}${suffix}`,
-            Key: `${key}${suffix}`,
-          }),
-        );
-      }
-    } finally {
-      client.destroy();
-    }
+    await copyBackup(backupKey, key);
     const response = await api.request('POST', '/api/v1/seeders/restore', { token, body: { s3_key: key } });
     expect(response.status, response.text).toBe(422);
     expect(response.body.detail).toMatch(/manifest describes another key/);

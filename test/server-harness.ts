@@ -31,7 +31,7 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   token?: string;
   /** Sent as given (a string) or JSON-encoded; with no content-type header, like `curl -d`. */
   body?: unknown;

@@ -11,7 +11,7 @@ import {
 import type { BackupStore, StoredObject } from './store.js';
 
 /** A backup object found in the store. */
-export interface StoredBackup extends ParsedBackupKey {
+interface StoredBackup extends ParsedBackupKey {
   size: number;
   lastModified: Date;
 }
@@ -69,7 +69,7 @@ export async function takeInventory(store: BackupStore): Promise<BackupInventory
  * (when the listed object is known) describing an object of the size actually stored.
  * Returns the manifest, or the reason it cannot be trusted; null when there is none.
  */
-export async function readManifest(
+async function readManifest(
   store: BackupStore,
   key: string,
   listed?: { size: number },
@@ -303,7 +303,7 @@ export interface PruneTarget {
 }
 
 /** Incomplete uploads younger than this may still be running: left alone. */
-export const INCOMPLETE_GRACE_MS = 24 * 60 * 60 * 1000;
+const INCOMPLETE_GRACE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Decides what to delete. A complete backup goes when every given rule lets it go (beyond the

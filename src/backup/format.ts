@@ -19,7 +19,7 @@ export const MANIFEST_SUFFIX = '.manifest.json';
 
 const identifier = z.string().min(1).max(63);
 
-export const columnSchema = z
+const columnSchema = z
   .object({
     name: identifier,
     /** `format_type()` of the column, e.g. `numeric(10,2)`, `text[]`, `public.mpaa_rating`. */
@@ -29,7 +29,7 @@ export const columnSchema = z
   })
   .strict();
 
-export const sequenceSchema = z
+const sequenceSchema = z
   .object({
     /** Schema-qualified sequence name as `regclass` text. */
     name: z.string().min(1),

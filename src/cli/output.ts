@@ -91,7 +91,7 @@ export class Output {
   /** An error's traceback, indented under the line that reported it: text mode with `--verbose` only. */
   stack(stack: string | undefined): void {
     if (!stack || !this.verbose || this.logFormat === 'json') return;
-    this.#options.stderr.write(this.#redact(stack.replace(/^/gm, '    ')) + '\n');
+    this.#options.stderr.write(`${this.#redact(stack.replace(/^/gm, '    '))}\n`);
   }
 
   warn(message: string): void {

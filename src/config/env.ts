@@ -3,7 +3,7 @@ import { deepMerge, nest, type PlainObject } from './merge.js';
 type Kind = 'string' | 'boolean' | 'number' | 'list';
 
 /** Every environment variable the tool reads, and where it lands in the config. */
-export const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: readonly string[]; kind: Kind }> = [
+const ENVIRONMENT_VARIABLES: ReadonlyArray<{ name: string; path: readonly string[]; kind: Kind }> = [
   { name: 'DATABASE_URL', path: ['database', 'url'], kind: 'string' },
   { name: 'DATABASE_SCHEMA', path: ['database', 'schema'], kind: 'string' },
   { name: 'SEED_ENVIRONMENT', path: ['environment'], kind: 'string' },

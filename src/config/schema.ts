@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AGE_FORMAT, parseAge } from '../backup/age.js';
+import { DEFAULT_BACKUP_PREFIX } from '../backup/keys.js';
 
 const postgresUrl = z.string().refine((value) => {
   try {
@@ -67,7 +68,7 @@ const backupSchema = z
   .object({
     enabled: z.boolean().default(true),
     dir: z.string().min(1).default('./.foodfleet-seed/backups'),
-    prefix: z.string().default('database-backups/'),
+    prefix: z.string().default(DEFAULT_BACKUP_PREFIX),
     include: z.array(identifier).optional(),
     exclude: z.array(identifier).default([]),
     compressionLevel: z.number().int().min(1).max(9).default(1),
@@ -182,5 +183,4 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
 export type CloudWatchConfig = z.infer<typeof cloudwatchSchema>;

@@ -2,12 +2,6 @@ import type { ControlledTransaction, Kysely } from 'kysely';
 import type { CopyIn } from './copy-writer.js';
 import type { AnyDB } from './any-kysely.js';
 
-/** Result of a raw query: rows keyed by column name, values as the driver returned them. */
-export interface RawResult<Row = Record<string, unknown>> {
-  rows: Row[];
-  rowCount: number;
-}
-
 /** Releases a held lock; safe to call more than once. */
 export type Release = () => Promise<void>;
 

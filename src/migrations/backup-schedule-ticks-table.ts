@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { AnyDB } from '../db/any-kysely.js';
 
 /**
  * One row per scheduled-backup tick that a `serve` replica claimed (server/schedule/): the
@@ -8,7 +9,7 @@ import type { Kysely, Migration } from 'kysely';
 export const BACKUP_SCHEDULE_TICKS_TABLE = 'foodfleet_seed_backup_schedule_ticks';
 
 export const backupScheduleTicksTable: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<AnyDB>) {
     await db.schema
       .createTable(BACKUP_SCHEDULE_TICKS_TABLE)
       .ifNotExists()
@@ -17,7 +18,7 @@ export const backupScheduleTicksTable: Migration = {
       .addColumn('claimed_at', 'timestamptz', (c) => c.notNull())
       .execute();
   },
-  async down(db: Kysely<any>) {
+  async down(db: Kysely<AnyDB>) {
     await db.schema.dropTable(BACKUP_SCHEDULE_TICKS_TABLE).ifExists().execute();
   },
 };

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { AnyDB } from '../db/any-kysely.js';
 
 /**
  * Failed-login counters shared by every `serve` replica on the database (see
@@ -8,7 +9,7 @@ import type { Kysely, Migration } from 'kysely';
 export const LOGIN_THROTTLE_TABLE = 'foodfleet_seed_login_throttle';
 
 export const loginThrottleTable: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<AnyDB>) {
     await db.schema
       .createTable(LOGIN_THROTTLE_TABLE)
       .ifNotExists()
@@ -23,7 +24,7 @@ export const loginThrottleTable: Migration = {
       .column('expires_at')
       .execute();
   },
-  async down(db: Kysely<any>) {
+  async down(db: Kysely<AnyDB>) {
     await db.schema.dropTable(LOGIN_THROTTLE_TABLE).ifExists().execute();
   },
 };

@@ -7,7 +7,7 @@ import type { Redact } from '../tracking/redact-record.js';
 import type { EventSink } from './events.js';
 
 /** The backup store, opened on first use: the AWS SDK loads only when an operation needs S3. */
-export interface LazyStore {
+interface LazyStore {
   /** `warn: false` keeps the choice's warnings out of events and results (prune has no use for them). */
   open(options?: { warn?: boolean }): Promise<BackupStore>;
   /** The warnings the choice gave, once opened (results list them first). */

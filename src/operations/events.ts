@@ -74,8 +74,6 @@ export type OperationEvent =
     }
   | { event: 'warning'; message: string };
 
-export type OperationEventName = OperationEvent['event'];
-
 /** Receives an operation's events; must not throw (a display problem never fails an operation). */
 export type EventSink = (event: OperationEvent) => void;
 
@@ -88,8 +86,6 @@ export function isProgress(event: OperationEvent): boolean {
 function withStack(stack: string | undefined): { stack?: string } {
   return stack === undefined ? {} : { stack };
 }
-
-export const discardEvents: EventSink = () => undefined;
 
 /** A seeding run's callbacks as events. */
 export function runEventsTo(sink: EventSink): RunEvents {

@@ -7,7 +7,7 @@ import { backupEventsTo } from './events.js';
 /** Why a caller asked for no backup, in its own words (the CLI's flag, the API's field). */
 export type BackupSkipReason = string;
 
-export const CLI_SKIP_REASON: BackupSkipReason = '--no-backup was given';
+const CLI_SKIP_REASON: BackupSkipReason = '--no-backup was given';
 
 /**
  * Takes a backup for an execution and records it there: key, size, sha256 and row counts when it

@@ -18,10 +18,3 @@ export interface RunEvents {
   }): void;
   warning(message: string): void;
 }
-
-export const silentEvents: RunEvents = {
-  seederStarted: () => undefined,
-  seederCompleted: () => undefined,
-  seederFailed: () => undefined,
-  warning: () => undefined,
-};

@@ -19,7 +19,7 @@ import { orderSeeders, selectSeeders } from './order.js';
 import type { RunEvents } from './run-events.js';
 import { emptyResults, type RunResults, type SeederStatus } from './results.js';
 
-export interface RunOptions {
+interface RunOptions {
   only?: readonly string[] | undefined;
   dryRun: boolean;
 }

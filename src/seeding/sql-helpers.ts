@@ -3,7 +3,7 @@ import type { AnyKysely } from '../db/any-kysely.js';
 import { withJsonColumns } from './pg-values.js';
 
 /** PostgreSQL's bind-parameter limit per statement. */
-export const MAX_BIND_PARAMETERS = 65_535;
+const MAX_BIND_PARAMETERS = 65_535;
 
 export type Row = Record<string, unknown>;
 

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { ApiError } from './api-error.js';
 import { textProblems } from './text-problems.js';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** 413 before anything else reads a body over 64 KB (counted as it streams when chunked). */
 export const limitBody = bodyLimit({

@@ -1,5 +1,5 @@
 /** One finished HTTP request, as the request log records it (never the body or a header). */
-export interface RequestLogEntry {
+interface RequestLogEntry {
   method: string;
   path: string;
   status: number;

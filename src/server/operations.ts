@@ -11,7 +11,8 @@ import { type RestoreResult, type RestoreTarget, restoreOperation } from '../ope
 import { type RunResult, runOperation } from '../operations/run.js';
 import type { ExecutionDocument } from '../tracking/execution-document.js';
 import { ExecutionTracker } from '../tracking/executions.js';
-import { hideBackupFolder } from './hide-paths.js';
+import { clientSafe } from './hide-paths.js';
+import { onceUntilSuccess } from './once.js';
 import { logEvents } from './log-events.js';
 import type { ServerLogger } from './logger.js';
 
@@ -20,7 +21,7 @@ export interface Actor {
   userId: number;
 }
 
-export type { RestoreResult, RestoreTarget };
+export type { RestoreTarget };
 
 /** What the API does, as the app depends on it (tests may substitute their own). */
 export interface Operations {
@@ -54,16 +55,10 @@ const API_SKIP_REASON = 'create_backup was false';
 export function createOperations(deps: OperationsDeps): Operations {
   const { config, database } = deps;
   const tracker = new ExecutionTracker(database);
-  let tracking: Promise<unknown> | undefined;
   // `history`/`show` create the tracking table when missing; the API does the same, once.
-  const ensureTracking = () =>
-    (tracking ??= migrateTracking(database).catch((error: unknown) => {
-      tracking = undefined;
-      throw error;
-    }));
+  const ensureTracking = onceUntilSuccess(() => migrateTracking(database));
   const events = logEvents(deps.logger);
-  const hide = hideBackupFolder(config);
-  const redact = (text: string) => hide(deps.redact(text));
+  const { hide, redact } = clientSafe(config, deps.redact);
   /** What the API sends and records names backup keys, never this server's folders. */
   const hidingErrors = async <T>(work: Promise<T>): Promise<T> => {
     try {

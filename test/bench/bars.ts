@@ -1,7 +1,7 @@
 import type { Figure } from './figures.js';
 
 /** A bar from issue 5: the figure `id` must be ≤ `limit`. */
-export interface Bar {
+interface Bar {
   id: string;
   limit: number;
   text: string;
@@ -9,7 +9,7 @@ export interface Bar {
   setOnL: boolean;
 }
 
-export const BARS: readonly Bar[] = [
+const BARS: readonly Bar[] = [
   { id: 'backup_vs_pg_dump', limit: 1.0, text: '≤ 1.0×', setOnL: true },
   { id: 'restore_vs_pg_restore', limit: 1.0, text: '≤ 1.0×', setOnL: true },
   { id: 'backup_peak_rss', limit: 150, text: '≤ 150 MB', setOnL: true },
@@ -29,7 +29,7 @@ export const BARS: readonly Bar[] = [
   { id: 'embedded_later_rss', limit: 350, text: '≤ 350 MB', setOnL: false },
 ];
 
-export type Verdict = 'pass' | 'FAIL' | 'not measured' | 'no bar';
+type Verdict = 'pass' | 'FAIL' | 'not measured' | 'no bar';
 
 export interface Judged {
   bar: Bar | null;

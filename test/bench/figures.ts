@@ -3,7 +3,7 @@ export type SizeName = 'S' | 'M' | 'L';
 export const SIZE_NAMES: readonly SizeName[] = ['S', 'M', 'L'];
 
 /** ok: measured; unavailable: the command under test does not exist yet; failed: it ran and failed. */
-export type FigureStatus = 'ok' | 'unavailable' | 'failed';
+type FigureStatus = 'ok' | 'unavailable' | 'failed';
 
 /** One measured quantity: every sample and their median. */
 export interface Series {
@@ -33,7 +33,7 @@ export interface Figure {
   note?: string;
 }
 
-export function median(samples: readonly number[]): number {
+function median(samples: readonly number[]): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

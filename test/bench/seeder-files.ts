@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const BENCH_SEEDER = 'BenchSeeder';
 export const TRIVIAL_SEEDER = 'TrivialSeeder';
 /** Prefix of the warning through which the bench seeder reports its in-process upsertMany time. */
-export const TIMING_PREFIX = 'bench-timing ';
+const TIMING_PREFIX = 'bench-timing ';
 
 export interface SeederTiming {
   /** Building the rows in JS (the generator), before upsertMany sees them. */

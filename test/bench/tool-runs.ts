@@ -14,10 +14,7 @@ export interface ToolRun {
   bytes?: number;
 }
 
-export function cliPlace(
-  ctx: SizeContext,
-  env: Record<string, string> = {},
-): CliPlace & { timeoutMs: number } {
+function cliPlace(ctx: SizeContext, env: Record<string, string> = {}): CliPlace & { timeoutMs: number } {
   return {
     bin: ctx.cliBin,
     cwd: ctx.sizeDir,

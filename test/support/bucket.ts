@@ -3,7 +3,7 @@ import { s3Connection } from './provided.js';
 import { uniqueName } from './unique.js';
 
 /** Environment for the CLI pointing at one bucket on the test s3rver. */
-export interface BucketEnv {
+interface BucketEnv {
   S3_BUCKET_NAME: string;
   S3_ENDPOINT: string;
   S3_FORCE_PATH_STYLE: 'true';

@@ -18,7 +18,7 @@ const TOOL_TABLES = new Set([
 ]);
 
 /** One table's rows, compared by count and digest; `rows` keeps the text when asked for. */
-export interface TableDump {
+interface TableDump {
   rows: number;
   sha256: string;
   text?: string[];

@@ -58,7 +58,7 @@ export interface Manifest {
   tables: Record<string, number>;
 }
 
-export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * Stores `object` (gzip bytes) under `key` with a manifest that matches it exactly unless

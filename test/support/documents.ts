@@ -1,6 +1,6 @@
 /** The JSON documents the CLI prints under `--json`, as the tests read them. */
 
-export interface SeederResultDocument {
+interface SeederResultDocument {
   status: string;
   created: number;
   updated: number;
@@ -9,7 +9,7 @@ export interface SeederResultDocument {
   error?: string;
 }
 
-export interface CountsDocument {
+interface CountsDocument {
   created: number;
   updated: number;
   deleted: number;

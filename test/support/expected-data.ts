@@ -65,7 +65,7 @@ export const EXPECTED_ROLE_PERMISSIONS: Record<string, string[]> = {
   customer: ['restaurants:read', 'menus:read'].sort(),
 };
 
-export const SYSTEM_ROLES = ['superadmin', 'admin'];
+const _SYSTEM_ROLES = ['superadmin', 'admin'];
 
 export const EXPECTED_SMS_TEMPLATES = [
   '2fa_code',

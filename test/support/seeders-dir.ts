@@ -4,7 +4,7 @@ import { REPO_ROOT } from './cli.js';
 import { tempDir } from './temp-dir.js';
 
 /** Custom seeder files the tests copy into a seeders folder (test/fixtures/seeders). */
-export const SEEDER_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'seeders');
+const SEEDER_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'seeders');
 
 /**
  * A fresh seeders folder outside the repository holding copies of the named fixture files

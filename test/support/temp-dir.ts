@@ -17,7 +17,7 @@ export function tempDir(prefix = 'foodfleet-test-'): string {
 }
 
 /** Removes one directory made by tempDir() now instead of after the file. */
-export async function removeTempDir(dir: string): Promise<void> {
+async function removeTempDir(dir: string): Promise<void> {
   created.delete(dir);
   await rm(dir, { recursive: true, force: true });
 }

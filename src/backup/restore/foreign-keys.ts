@@ -54,7 +54,7 @@ export async function restoreForeignKeys(
   }
 }
 
-export class ForeignKeyRestoreError extends Error {
+class ForeignKeyRestoreError extends Error {
   constructor(fk: DroppedForeignKey, cause: unknown) {
     super(
       `foreign key ${fk.name} on ${fk.table} no longer holds after loading the backup: ${(cause as Error).message}`,

@@ -6,7 +6,7 @@ export interface Queryable {
   ): Promise<R[]>;
 }
 
-export interface LiveColumn {
+interface LiveColumn {
   name: string;
   type: string;
   notNull: boolean;

@@ -194,7 +194,7 @@ function sameType(a: string, b: string, schemas: readonly string[]): boolean {
 }
 
 /** The relation name of `regclass` text (`public.foo_id_seq`, `"Odd.Name"`), unquoted. */
-export function unqualified(name: string): string {
+function unqualified(name: string): string {
   const parts: string[] = [];
   let current = '';
   let quoted = false;

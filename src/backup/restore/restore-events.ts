@@ -31,11 +31,3 @@ export interface RestoreEvents {
   }): void;
   warning(message: string): void;
 }
-
-export const silentRestoreEvents: RestoreEvents = {
-  started: () => undefined,
-  progress: () => undefined,
-  completed: () => undefined,
-  failed: () => undefined,
-  warning: () => undefined,
-};

@@ -63,7 +63,7 @@ async function publish(temp: string, target: string): Promise<boolean> {
 }
 
 async function syncDirectory(dir: string): Promise<void> {
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(dir, 'r');
     await handle.sync();

@@ -1,11 +1,12 @@
-import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OperationError } from '../../errors.js';
 import type { BackupStore, PutResult, StoredObject } from '../store.js';
 import { TEMP_PREFIX, writeFileAtomically } from './atomic-file.js';
+import { DEFAULT_BACKUP_PREFIX } from '../keys.js';
 import { createDigestTap } from '../digest-tap.js';
 import { folderError } from './folder-errors.js';
 import { KeyTakenError } from './key-taken.js';
@@ -23,7 +24,7 @@ export interface LocalStoreOptions {
  */
 export function createLocalStore(dir: string, options: LocalStoreOptions = {}): BackupStore {
   const root = path.resolve(dir);
-  const prefix = options.prefix ?? 'database-backups/';
+  const prefix = options.prefix ?? DEFAULT_BACKUP_PREFIX;
   assertKeyPrefix(prefix);
   const fileOf = (key: string): string => {
     assertObjectKey(key);
@@ -135,7 +136,7 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
 
 /** Recursively collects files under `root/relative` whose key starts with `prefix`. */
 async function walk(root: string, relative: string, prefix: string, found: StoredObject[]): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(path.join(root, ...relative.split('/').filter(Boolean)), { withFileTypes: true });
   } catch (error) {

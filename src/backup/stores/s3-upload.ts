@@ -1,4 +1,4 @@
-import { type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import type { PutResult } from '../store.js';

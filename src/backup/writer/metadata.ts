@@ -34,7 +34,7 @@ export function buildMetadata(input: MetadataInput): BackupMetadata {
 }
 
 /** The package version (dist/src/backup/writer/ → package.json). */
-export function toolVersion(): string {
+function toolVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
       version?: unknown;

@@ -93,7 +93,7 @@ export class PGliteOpenTransaction {
  * `SET TRANSACTION …` for the requested settings, or `undefined` when none are given.
  * Values are checked against Kysely's allow-lists because they are spliced into SQL.
  */
-export function transactionSettingsSql(settings: TransactionSettings): string | undefined {
+function transactionSettingsSql(settings: TransactionSettings): string | undefined {
   const { isolationLevel, accessMode } = settings;
   if (isolationLevel !== undefined && !TRANSACTION_ISOLATION_LEVELS.includes(isolationLevel)) {
     throw new Error(`invalid transaction isolation level ${String(isolationLevel)}`);

@@ -1,6 +1,6 @@
 import { DEFAULT_SUPERADMIN_PASSWORD } from '../../../seeds/catalog.js';
 
-export const MIN_PASSWORD_LENGTH = 12;
+const MIN_PASSWORD_LENGTH = 12;
 /** bcrypt silently ignores every byte past 72: refuse longer passwords rather than truncate them. */
 export const MAX_PASSWORD_BYTES = 72;
 

@@ -6,7 +6,8 @@ import { migrateTracking } from '../../migrations/migrate.js';
 import { backupOperation } from '../../operations/backup.js';
 import { operationDeps } from '../../operations/deps.js';
 import { pruneOperation } from '../../operations/prune.js';
-import { hideBackupFolder } from '../hide-paths.js';
+import { clientSafe } from '../hide-paths.js';
+import { onceUntilSuccess } from '../once.js';
 import { logEvents } from '../log-events.js';
 import type { ServerLogger } from '../logger.js';
 import { type RunningScheduler, type ScheduledWork, startBackupScheduler } from './backup-scheduler.js';
@@ -34,14 +35,8 @@ export function startScheduledBackups(request: ScheduledBackupsRequest): Running
   const schedule = parseCronSchedule(config.server.backupSchedule);
   const claims = new TickClaims(database, `${hostname()}:${process.pid}`);
   // The ledger is readable through the API, which never shows this server's backup folder.
-  const hide = hideBackupFolder(config);
-  const redact = (text: string) => hide(request.redact(text));
-  let tracking: Promise<unknown> | undefined;
-  const ensureTracking = () =>
-    (tracking ??= migrateTracking(database).catch((error: unknown) => {
-      tracking = undefined;
-      throw error;
-    }));
+  const { redact } = clientSafe(config, request.redact);
+  const ensureTracking = onceUntilSuccess(() => migrateTracking(database));
   // A fresh operation context per tick: the store is reopened, warnings are reported each time.
   const deps = () =>
     operationDeps({
