@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration } from 'kysely';
-import type { AnyDB } from '../db/any-kysely.js';
+import { type Migration, sql } from 'kysely';
+import { optionalToolTable } from './optional-tool-table.js';
 
 /**
  * The super-admin hashes the seeder itself wrote from the published default password, so a
@@ -11,22 +11,10 @@ import type { AnyDB } from '../db/any-kysely.js';
 export const DEFAULT_PASSWORD_TABLE = 'foodfleet_seed_default_password_hashes';
 
 export function defaultPasswordHashes(schema: string): Migration {
-  return {
-    async up(db: Kysely<AnyDB>) {
-      const { rows } = await sql<{
-        allowed: boolean;
-      }>`select pg_catalog.has_schema_privilege(${schema}, 'CREATE') as allowed`.execute(db);
-      if (rows[0]?.allowed !== true) return;
-      await db.schema
-        .createTable(DEFAULT_PASSWORD_TABLE)
-        .ifNotExists()
-        .addColumn('email', 'text', (c) => c.primaryKey())
-        .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-        .execute();
-    },
-    async down(db: Kysely<AnyDB>) {
-      await db.schema.dropTable(DEFAULT_PASSWORD_TABLE).ifExists().execute();
-    },
-  };
+  return optionalToolTable(schema, DEFAULT_PASSWORD_TABLE, (table) =>
+    table
+      .addColumn('email', 'text', (c) => c.primaryKey())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`)),
+  );
 }
