@@ -14,7 +14,7 @@ import type {
   HistoryDocument,
   RunDocument,
 } from './support/documents.js';
-import { pgEnv, rowCounts } from './support/seeded-rows.js';
+import { pgEnv, rowCounts, SEEDED } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
 
 /**
@@ -31,14 +31,6 @@ afterAll(async () => {
   await db?.close();
 });
 
-const SEEDED = {
-  permissions: 23,
-  roles: 5,
-  role_permissions: 23 + 18 + 9 + 5 + 2,
-  users: 1,
-  user_roles: 1,
-  sms_templates: 4,
-};
 const EMPTY = { permissions: 0, roles: 0, role_permissions: 0, users: 0, user_roles: 0, sms_templates: 0 };
 
 /** A run whose SlowSeeder sleeps `seconds` after the built-ins (JavaScript sleep unless mode 'sql'). */

@@ -7,7 +7,7 @@ import { SeedError } from '../src/errors.js';
 import { canonicalDump } from './support/canonical-dump.js';
 import type { FailureDocument, HistoryDocument, RunDocument } from './support/documents.js';
 import { pgbouncerAvailable, startPgBouncer, type RunningPgBouncer } from './support/pgbouncer.js';
-import { rowCounts, tablesIn } from './support/seeded-rows.js';
+import { rowCounts, SEEDED, tablesIn } from './support/seeded-rows.js';
 import { seedersDir } from './support/seeders-dir.js';
 import {
   freshDatabase,
@@ -25,14 +25,6 @@ import {
  */
 const available = pgbouncerAvailable();
 
-const SEEDED = {
-  permissions: 23,
-  roles: 5,
-  role_permissions: 23 + 18 + 9 + 5 + 2,
-  users: 1,
-  user_roles: 1,
-  sms_templates: 4,
-};
 const ABSENT = {
   permissions: null,
   roles: null,

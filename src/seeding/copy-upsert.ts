@@ -71,6 +71,18 @@ export async function findBulkTarget(
   return { table: found.table, straightCopyPossible: found.straight };
 }
 
+/** One bulk upsert's rows and where they go, as both ways of sending them by COPY take it. */
+interface CopyLoad {
+  db: AnyKysely;
+  copyIn: CopyIn;
+  spec: UpsertSpec;
+  target: BulkTarget;
+  columns: readonly string[];
+  rows: readonly Row[];
+  signal: AbortSignal;
+  canStage: () => Promise<boolean>;
+}
+
 /**
  * The bulk upsert, two ways, both ending in what one INSERT … ON CONFLICT would have done:
  * - When no key exists yet (a first seeding) the rows COPY straight into the table — as fast as
@@ -82,18 +94,12 @@ export async function findBulkTarget(
  * Returns how many rows were created and updated, or null when the second way is needed but the
  * role may not create temporary tables (the caller then uses ordinary statements).
  */
-export async function upsertViaCopy(request: {
-  db: AnyKysely;
-  copyIn: CopyIn;
-  spec: UpsertSpec;
-  target: BulkTarget;
-  columns: readonly string[];
-  rows: readonly Row[];
-  signal: AbortSignal;
-  canStage: () => Promise<boolean>;
-  /** Where this call's memo is kept (see upsert-memo.ts); null to check every row as usual. */
-  memo: MemoKey | null;
-}): Promise<{ created: number; updated: number } | null> {
+export async function upsertViaCopy(
+  request: CopyLoad & {
+    /** Where this call's memo is kept (see upsert-memo.ts); null to check every row as usual. */
+    memo: MemoKey | null;
+  },
+): Promise<{ created: number; updated: number } | null> {
   const { db, spec, target, columns, rows, signal } = request;
   const jsonColumns = spec.jsonColumns ?? new Map<string, string>();
   callCounter += 1;
@@ -137,16 +143,7 @@ async function unchangedSinceMemo(
  * the row versions after the write come back with the digest of the attempt that stood.
  */
 async function loadRows(
-  request: {
-    db: AnyKysely;
-    copyIn: CopyIn;
-    spec: UpsertSpec;
-    target: BulkTarget;
-    columns: readonly string[];
-    rows: readonly Row[];
-    signal: AbortSignal;
-    canStage: () => Promise<boolean>;
-  },
+  request: CopyLoad,
   jsonColumns: ReadonlyMap<string, string>,
   newDigest: (() => InputDigest) | null,
 ): Promise<{ created: number; updated: number; versions: string | null; sent: InputDigest | null } | null> {

@@ -10,6 +10,16 @@ const FOODFLEET_TABLES = [
   'sms_templates',
 ] as const;
 
+/** What the built-in seeders leave in each table after one run. */
+export const SEEDED = {
+  permissions: 23,
+  roles: 5,
+  role_permissions: 23 + 18 + 9 + 5 + 2,
+  users: 1,
+  user_roles: 1,
+  sms_templates: 4,
+};
+
 /** Row count of each FoodFleet table in `schema` (a missing table counts as absent: `null`). */
 export async function rowCounts(
   db: FreshDatabase,
