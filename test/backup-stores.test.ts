@@ -199,6 +199,17 @@ describe('S3 store (s3rver over the real protocol)', () => {
     expect(await store.list('database-backups/cancelled')).toEqual([]);
   });
 
+  it('stops an upload cancelled before it started sending (during the key check), storing nothing', async () => {
+    const controller = new AbortController();
+    const body = new PassThrough(); // never ended: only the cancel can finish this upload
+    const putting = store.put('database-backups/cancelled-early.json.gz', body, { signal: controller.signal });
+    controller.abort();
+    const { error, ms } = await failure(putting);
+    expect(error.code).toBe('CANCELLED');
+    expect(ms).toBeLessThan(1000);
+    expect(await store.list('database-backups/cancelled-early')).toEqual([]);
+  });
+
   it('writes and reads small objects; a missing one reads as null', async () => {
     const manifest = JSON.stringify({ sha256: 'abc', size: 3 });
     await store.putSmall('database-backups/x.manifest.json', manifest);

@@ -45,8 +45,16 @@ export async function streamUpload(request: UploadRequest): Promise<PutResult> {
   upload.on('httpUploadProgress', () => (lastProgress = Date.now()));
   const timeoutMs = timeoutMsOf(context.s3);
   let outcome: 'stalled' | 'cancelled' | null = null;
+  // lib-storage only notices an abort() made after done() was called, so a cancel that comes
+  // earlier (during the key check) would leave done() waiting on a body nobody ends: race it ourselves.
+  let stopped: (reason: Error) => void = () => {};
+  const stoppedEarly = new Promise<never>((_, reject) => {
+    stopped = reject;
+  });
+  stoppedEarly.catch(() => {}); // observed by the race below; this only keeps an early stop from counting as unhandled
   const stop = (why: 'stalled' | 'cancelled') => {
     outcome ??= why;
+    stopped(Object.assign(new Error('Upload aborted.'), { name: 'AbortError' }));
     // Nothing more goes out, and what is in flight is cut. A multipart upload left incomplete is
     // removed by the bucket's AbortIncompleteMultipartUpload lifecycle rule (see README).
     closeGate();
@@ -64,7 +72,9 @@ export async function streamUpload(request: UploadRequest): Promise<PutResult> {
   if (signal?.aborted) onCancel();
   signal?.addEventListener('abort', onCancel, { once: true });
   try {
-    await upload.done();
+    const done = upload.done();
+    done.catch(() => {}); // settled after the race when stopped; its error is the one reported
+    await Promise.race([done, stoppedEarly]);
   } catch (error) {
     feed.stream.destroy();
     const sourceError = feed.sourceError();
