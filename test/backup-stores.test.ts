@@ -202,7 +202,9 @@ describe('S3 store (s3rver over the real protocol)', () => {
   it('stops an upload cancelled before it started sending (during the key check), storing nothing', async () => {
     const controller = new AbortController();
     const body = new PassThrough(); // never ended: only the cancel can finish this upload
-    const putting = store.put('database-backups/cancelled-early.json.gz', body, { signal: controller.signal });
+    const putting = store.put('database-backups/cancelled-early.json.gz', body, {
+      signal: controller.signal,
+    });
     controller.abort();
     const { error, ms } = await failure(putting);
     expect(error.code).toBe('CANCELLED');
