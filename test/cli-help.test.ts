@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, tempDir } from './support/index.js';
 
 /**
  * `--help` / `--version` answer without loading the heavy modules; bare `foodfleet-seed`
- * prints the help. A resolve hook (test/fixtures/hooks) logs every module the CLI resolves.
+ * prints the help. A resolve hook (test/fixtures/hooks) logs every module the CLI resolves; a chunk
+ * of the bundle counts as the packages bundled into it.
  */
 const HOOK = pathToFileURL(path.join(REPO_ROOT, 'test', 'fixtures', 'hooks', 'record-resolutions.mjs')).href;
 const HEAVY = [
@@ -28,13 +29,26 @@ async function withResolveLog(args: string[], env: Record<string, string> = {}) 
   const log = path.join(tempDir(), 'resolved.log');
   const result = await runCli(args, { env: { NODE_OPTIONS: `--import=${HOOK}`, RESOLVE_LOG: log, ...env } });
   const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
-  const packages = new Set(
-    urls.flatMap((url) => {
-      const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-      return match ? [match[1]!] : [];
-    }),
-  );
-  return { result, urls, packages };
+  return { result, urls, packages: new Set(urls.flatMap(packagesIn)) };
+}
+
+const PACKAGE = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//;
+
+/**
+ * The packages a resolved module holds: one from node_modules, or, for a chunk of the CLI's bundle
+ * (dist/bundle/), every package bundled into it, as the chunk's source map lists its sources.
+ */
+function packagesIn(url: string): string[] {
+  const direct = PACKAGE.exec(url);
+  if (direct) return [direct[1]!];
+  if (!url.startsWith('file:')) return [];
+  const file = fileURLToPath(url);
+  if (!file.startsWith(path.join(REPO_ROOT, 'dist', 'bundle')) || !existsSync(`${file}.map`)) return [];
+  const { sources } = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+  return sources.flatMap((source) => {
+    const match = PACKAGE.exec(`/${source}`);
+    return match ? [match[1]!] : [];
+  });
 }
 
 describe('start-up', () => {

@@ -78,10 +78,14 @@ describe('the packed package', () => {
       path.join(project, 'seeders', 'welcome-seeder.ts'),
       [
         "import { Seeder } from 'foodfleet-seed';",
+        "import { Kysely, sql } from 'kysely';",
         'export class WelcomeSeeder extends Seeder {',
         "  readonly name = 'WelcomeSeeder';",
         "  override readonly dependsOn = ['SMSTemplatesSeeder'];",
         '  async run(): Promise<void> {',
+        // The seeder's kysely is the one the tool runs on (one copy, even inside the bundle).
+        "    if (!(this.db instanceof Kysely)) throw new Error('the seeder sees a second copy of Kysely');",
+        '    await sql`select 1`.execute(this.db);',
         "    await this.getOrCreate('sms_templates', { name: 'welcome' }, { body: 'Welcome to FoodFleet, {{name}}!' });",
         '  }',
         '}',

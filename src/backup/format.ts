@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The backup format (version 1): gzip of ONE JSON document whose first entry is the reserved

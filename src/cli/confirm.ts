@@ -19,7 +19,8 @@ export function requireYesOrTerminal(ctx: CommandContext, yes: boolean | undefin
 export async function confirmOnTerminal(
   ctx: CommandContext,
   yes: boolean | undefined,
-  question: string,
+  /** Built only when asked: with --yes nothing is formatted (number formatting loads ICU data). */
+  question: () => string,
 ): Promise<void> {
   if (yes) return;
   const rl = createInterface({
@@ -29,7 +30,7 @@ export async function confirmOnTerminal(
   });
   let answer = '';
   try {
-    answer = await rl.question(`${ctx.out.redact(question)}\nType "yes" to continue: `, {
+    answer = await rl.question(`${ctx.out.redact(question())}\nType "yes" to continue: `, {
       signal: ctx.signal,
     });
   } catch {

@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import type { CommandContext, GlobalOptions } from './context.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+import { packageVersion } from '../package-root.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each handler types its own commander arguments.
 type Handler = (ctx: CommandContext, ...args: any[]) => Promise<void>;
@@ -23,7 +19,7 @@ export function buildProgram(
     .description(
       'Bring a FoodFleet PostgreSQL database to a known baseline, safely and repeatably — and take it back to an earlier state.',
     )
-    .version(pkg.version, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run foodfleet-seed --help for usage)')
     .option('-c, --config <path>', 'config file (default: ./seedrc.json when present)')

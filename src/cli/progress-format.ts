@@ -1,4 +1,4 @@
-import { formatBytes } from './format.js';
+import { formatBytes, formatCount } from './format.js';
 
 /** Where a backup or restore stands, for its one-line display on a terminal. */
 export interface ProgressFigures {
@@ -27,9 +27,9 @@ export function formatProgress(figures: ProgressFigures): string {
 
 function rowsPart({ rows, tableRows, estimated }: ProgressFigures): string {
   // An estimate already passed (stale statistics) says nothing more: show the count alone.
-  if (!tableRows || rows > tableRows) return `${count(rows)} rows`;
+  if (!tableRows || rows > tableRows) return `${formatCount(rows)} rows`;
   const percent = Math.floor((rows * 100) / tableRows);
-  return `${count(rows)} / ${estimated ? '≈' : ''}${count(tableRows)} rows (${percent}%)`;
+  return `${formatCount(rows)} / ${estimated ? '≈' : ''}${formatCount(tableRows)} rows (${percent}%)`;
 }
 
 /**
@@ -90,8 +90,4 @@ export function progressFigures(
       elapsedMs: now() - startedAt,
     };
   };
-}
-
-function count(rows: number): string {
-  return rows.toLocaleString('en-US');
 }

@@ -1,6 +1,6 @@
 import type { EventSink, OperationEvent } from '../operations/events.js';
 import { isProgress } from '../operations/events.js';
-import { formatBytes } from './format.js';
+import { formatBytes, formatCount } from './format.js';
 import type { Output } from './output.js';
 import { formatProgress, progressFigures } from './progress-format.js';
 
@@ -89,7 +89,7 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
       }
       case 'backup_completed': {
         const rows = Object.values(event.tables).reduce((sum, n) => sum + n, 0);
-        const text = `Backup ${event.key}: ${Object.keys(event.tables).length} tables, ${rowCount(rows)} rows, ${formatBytes(event.size)}`;
+        const text = `Backup ${event.key}: ${Object.keys(event.tables).length} tables, ${formatCount(rows)} rows, ${formatBytes(event.size)}`;
         if (backup) backup.succeed(text);
         else out.info(text);
         backup = null;
@@ -122,7 +122,7 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
       }
       case 'restore_completed': {
         const rows = Object.values(event.tables).reduce((sum, n) => sum + n, 0);
-        const text = `${event.key}: ${Object.keys(event.tables).length} tables, ${rowCount(rows)} rows restored (${event.duration_ms} ms)`;
+        const text = `${event.key}: ${Object.keys(event.tables).length} tables, ${formatCount(rows)} rows restored (${event.duration_ms} ms)`;
         if (restore?.isSpinning) restore.succeed(text);
         else out.info(`✓ ${text}`);
         restore = null;
@@ -138,8 +138,4 @@ function textRenderer(out: Output, spin: MakeSpinner | null): (event: OperationE
         return;
     }
   };
-}
-
-function rowCount(rows: number): string {
-  return rows.toLocaleString('en-US');
 }

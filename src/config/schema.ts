@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AGE_FORMAT, parseAge } from '../backup/age.js';
 import { DEFAULT_BACKUP_PREFIX } from '../backup/keys.js';
 

@@ -89,7 +89,7 @@ async function countRows(
     const [row] = await db.query<{ n: string }>(`select count(*) as n from ${qualified(schema, table)}`);
     counts[label] = Number(row?.n ?? 0);
   }
-  return Object.fromEntries(Object.entries(counts).sort(([x], [y]) => x.localeCompare(y)));
+  return Object.fromEntries(Object.entries(counts).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
 
 async function checkReferences(

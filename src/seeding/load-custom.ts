@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SeederDefinitionError } from '../errors.js';
+import { publicEntries } from './public-entries.js';
 import { Seeder } from './seeder.js';
 import type { AnyDB } from '../db/any-kysely.js';
 
@@ -17,11 +17,10 @@ export async function loadCustomSeeders(dir: string): Promise<{ seeder: Seeder<A
   const files = (await readdir(dir)).filter((f) => SEEDER_FILE.test(f)).sort();
   if (files.length === 0) return [];
   const { createJiti } = await import('jiti');
-  const packageEntry = fileURLToPath(new URL('../index.js', import.meta.url));
   // Seeders also import kysely (`sql`, types); from npx's cache the user's folder may not resolve it.
-  const kyselyEntry = fileURLToPath(import.meta.resolve('kysely'));
+  const entries = publicEntries();
   const jiti = createJiti(import.meta.url, {
-    alias: { 'foodfleet-seed': packageEntry, kysely: kyselyEntry },
+    alias: { 'foodfleet-seed': entries.foodfleetSeed, kysely: entries.kysely },
     moduleCache: true,
     fsCache: false,
   });

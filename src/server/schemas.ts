@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Request bodies, query strings and path parameters of the API, parsed once at the edge. */
 

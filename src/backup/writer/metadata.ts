@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { FORMAT_VERSION, metadataSchema, type BackupMetadata } from '../format.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import { packageVersion } from '../../package-root.js';
 
 export interface MetadataInput {
   snapshot: Snapshot;
@@ -13,7 +13,7 @@ export interface MetadataInput {
 export function buildMetadata(input: MetadataInput): BackupMetadata {
   const metadata: BackupMetadata = {
     format_version: FORMAT_VERSION,
-    tool_version: toolVersion(),
+    tool_version: packageVersion(),
     created_at: input.createdAt.toISOString(),
     execution_id: input.executionId,
     server_version: input.snapshot.serverVersion,
@@ -31,16 +31,4 @@ export function buildMetadata(input: MetadataInput): BackupMetadata {
   };
   // Writing something the restore side would refuse is a bug: fail the backup instead.
   return metadataSchema.parse(metadata);
-}
-
-/** The package version (dist/src/backup/writer/ → package.json). */
-function toolVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
-      version?: unknown;
-    };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -25,7 +25,8 @@ export async function resetCommand(ctx: CommandContext, flags: ResetFlags): Prom
     await confirmOnTerminal(
       ctx,
       flags.yes,
-      `Reset ${deps.database.description}? Every row of ${tables.join(', ')} is deleted and the seeders run again` +
+      () =>
+        `Reset ${deps.database.description}? Every row of ${tables.join(', ')} is deleted and the seeders run again` +
         `${flags.cascade ? ' (--cascade: tables referencing them are emptied too)' : ''}.`,
     );
     return resetOperation(deps, { seeders, backup: flags.backup !== false, cascade: Boolean(flags.cascade) });

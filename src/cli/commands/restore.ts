@@ -6,7 +6,7 @@ import { type RestoreResult, restoreOperation } from '../../operations/restore.j
 import { confirmOnTerminal, requireYesOrTerminal } from '../confirm.js';
 import type { CommandContext } from '../context.js';
 import { loadCommandConfig } from '../context.js';
-import { table } from '../format.js';
+import { formatCount, table } from '../format.js';
 import { usingOperation } from '../using-operation.js';
 
 export interface RestoreFlags {
@@ -30,7 +30,8 @@ export async function restoreCommand(ctx: CommandContext, flags: RestoreFlags): 
     restoreOperation(deps, {
       target: { key: flags.key, executionId: flags.execution },
       backup: flags.backup !== false,
-      confirm: (item) => confirmOnTerminal(ctx, flags.yes, describeRestore('Restore', item, deps.database)),
+      confirm: (item) =>
+        confirmOnTerminal(ctx, flags.yes, () => describeRestore('Restore', item, deps.database)),
     }),
   );
   ctx.out.result(result, () => restoreSummary('Restored', result));
@@ -41,7 +42,7 @@ export function describeRestore(verb: string, item: CatalogItem, database: Datab
   const rows = tables.reduce((sum, [, n]) => sum + n, 0);
   return (
     `${verb} backup ${item.key} (taken ${item.created_at} by ${item.taken_by}${item.execution_id !== null ? ` #${item.execution_id}` : ''}; ` +
-    `${tables.length} tables, ${rows.toLocaleString('en-US')} rows) into ${database.description}?\n` +
+    `${tables.length} tables, ${formatCount(rows)} rows) into ${database.description}?\n` +
     `Every row of those tables is replaced by the backup's rows.`
   );
 }

@@ -24,9 +24,7 @@ export async function rollbackCommand(
       executionId: id,
       backup: flags.backup !== false,
       confirm: (item, executionId) =>
-        confirmOnTerminal(
-          ctx,
-          flags.yes,
+        confirmOnTerminal(ctx, flags.yes, () =>
           describeRestore(`Roll back execution #${executionId}: restore`, item, deps.database),
         ),
     }),

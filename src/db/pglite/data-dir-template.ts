@@ -3,8 +3,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
+import { packageRoot } from '../../package-root.js';
 
 /**
  * A freshly initialized PGlite data directory, built by `npm run build` and shipped in the
@@ -13,7 +13,7 @@ import { createGunzip } from 'node:zlib';
  * folder. The template is only an optimization: when it is missing or was built by another
  * PGlite version, the caller lets PGlite run `initdb` as before.
  */
-const TEMPLATE_DIR = fileURLToPath(new URL('../../../embedded-template/', import.meta.url));
+const TEMPLATE_DIR = join(packageRoot(), 'dist', 'embedded-template');
 export const TEMPLATE_ARCHIVE = join(TEMPLATE_DIR, 'pgdata.tar.gz');
 export const TEMPLATE_VERSION_FILE = join(TEMPLATE_DIR, 'pglite-version.txt');
 

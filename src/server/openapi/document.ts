@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorResponse } from './responses.js';
 import { type DocumentedRoute, ROUTES } from './route-table.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BackupListItem } from '../../backup/backup-list.js';
 import type { RestoreResult } from '../../operations/restore.js';
 import type { RunResult } from '../../seeding/run-seeders.js';

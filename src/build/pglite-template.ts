@@ -2,7 +2,11 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
-import { installedPGliteVersion, TEMPLATE_ARCHIVE, TEMPLATE_VERSION_FILE } from './data-dir-template.js';
+import {
+  installedPGliteVersion,
+  TEMPLATE_ARCHIVE,
+  TEMPLATE_VERSION_FILE,
+} from '../db/pglite/data-dir-template.js';
 
 /**
  * `npm run build` step: writes the pre-initialized PGlite data directory the embedded default
