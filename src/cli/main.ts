@@ -3,6 +3,7 @@ import { Output } from './output.js';
 import { reportError } from './report-error.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { holdYoungGeneration, releaseYoungGeneration } from '../util/young-generation.js';
+import { baselineWasmOnly } from '../util/wasm-tiers.js';
 
 /**
  * The CLI's only error boundary: commands return or throw; exit codes are set here and nowhere
@@ -60,9 +61,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const program = buildProgram(makeContext, output);
-    // Only `backup` keeps the young generation held (young-generation.ts says why).
+    // Only `backup` keeps the young generation held (young-generation.ts says why); only the
+    // long-lived `serve` lets V8 optimize PGlite's WebAssembly (wasm-tiers.ts says why).
     program.hook('preAction', (_program, command) => {
       if (command.name() !== 'backup') releaseYoungGeneration();
+      if (command.name() !== 'serve') baselineWasmOnly();
     });
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -2,6 +2,10 @@ import * as z from 'zod';
 import { AGE_FORMAT, parseAge } from '../backup/age.js';
 import { DEFAULT_BACKUP_PREFIX } from '../backup/keys.js';
 
+// zod compiles a parser per object schema on its first parse; a command parses each schema once or
+// twice, so compiling costs more than it saves.
+z.config({ jitless: true });
+
 const postgresUrl = z.string().refine((value) => {
   try {
     const url = new URL(value);

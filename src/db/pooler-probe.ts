@@ -31,11 +31,12 @@ export async function refuseTransactionPooling(pool: pg.Pool, description: strin
   let shared: string | undefined;
   let failed: unknown;
   try {
-    const a = await pool.connect();
-    clients.push(a);
+    // Both connect at once: a connection's set-up (TCP, TLS, SCRAM) is most of the probe's time.
+    const connected = await Promise.allSettled([pool.connect(), pool.connect()]);
+    for (const c of connected) if (c.status === 'fulfilled') clients.push(c.value);
+    for (const c of connected) if (c.status === 'rejected') throw c.reason;
+    const [a, b] = clients as [pg.PoolClient, pg.PoolClient];
     const marked = await session(a, MARK, [PROBE_SETTING, token]);
-    const b = await pool.connect();
-    clients.push(b);
     const other = await session(b, READ, [PROBE_SETTING]);
     const again = await session(a, READ, [PROBE_SETTING]);
     if (other.token === token || other.pid === marked.pid)

@@ -8,6 +8,7 @@ import type { RestorePlan, SequencePlan, TablePlan } from './plan-restore.js';
 import type { BackupEvent } from './read-backup.js';
 import { qualified } from '../../db/quote.js';
 import { withPartitions } from './relations.js';
+import { clearTables } from './clear-tables.js';
 import { disableUserTriggers, enableTriggers } from './triggers.js';
 
 export interface LoadRequest {
@@ -88,13 +89,7 @@ async function loadInTransaction(
   if (names.length > 0) await session.query(`lock table ${names.join(', ')} in access exclusive mode`);
   const triggers = await disableUserTriggers(session, relationOids);
   const foreignKeys = await dropForeignKeys(session, relationOids);
-  if (names.length > 0) {
-    // ONLY for ordinary tables: inheritance children are tables of their own. A partitioned
-    // table is always emptied with its partitions (PostgreSQL refuses ONLY there).
-    await session.query(
-      `truncate table ${plan.tables.map((t) => `${t.kind === 'r' ? 'only ' : ''}${qualified(schema, t.name)}`).join(', ')}`,
-    );
-  }
+  await clearTables(session, schema, plan.tables);
   const tables = await loadRows(request, iterator, new Map(plan.tables.map((t) => [t.name, t])));
   await restoreForeignKeys(session, foreignKeys);
   await enableTriggers(session, triggers);
