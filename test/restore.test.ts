@@ -192,6 +192,45 @@ describe('restore', () => {
   });
 });
 
+describe('emptying the tables before the load', () => {
+  it('a soft-delete rule (ON DELETE DO INSTEAD) and a user ON DELETE trigger change nothing: the rows are the backup’s', async () => {
+    // Restore empties small tables with DELETE (cheaper than TRUNCATE's new files): a rule would
+    // turn that DELETE into an UPDATE, and a trigger would write elsewhere (here, outside the backup).
+    await db.query(`create schema audit`);
+    await db.query(`create table audit.deletions (item_id int)`);
+    await db.query(
+      `create function audit_delete() returns trigger language plpgsql as $$ begin insert into audit.deletions values (old.id); return old; end $$`,
+    );
+    await db.query(`create table audited_items (id int primary key, label text not null)`);
+    await db.query(
+      `create trigger audited_items_delete after delete on audited_items for each row execute function audit_delete()`,
+    );
+    await db.query(
+      `create table soft_items (id int primary key, label text not null, deleted boolean not null default false)`,
+    );
+    await db.query(
+      `create rule soft_delete as on delete to soft_items do instead update soft_items set deleted = true where id = old.id`,
+    );
+    try {
+      await db.query(`insert into audited_items values (1, 'x'), (2, 'y')`);
+      await db.query(`insert into soft_items (id, label) values (1, 'a'), (2, 'b')`);
+      const backup = await takeBackup();
+      const atBackup = await dump();
+      await db.query(`insert into audited_items values (3, 'z')`);
+      await db.query(`update soft_items set label = 'changed' where id = 1`);
+      await db.query(`insert into soft_items (id, label) values (3, 'c')`);
+
+      await ok<RestoreDocument>(['restore', '--key', backup.key, '--yes', '--no-backup']);
+      expect(await dump()).toEqual(atBackup);
+      expect(await db.query('select * from audit.deletions')).toEqual([]);
+    } finally {
+      await db.query('drop table soft_items, audited_items');
+      await db.query('drop function audit_delete');
+      await db.query('drop schema audit cascade');
+    }
+  });
+});
+
 describe('schema changes since the backup', () => {
   let backup: { key: string };
 
