@@ -1,7 +1,7 @@
 import { SIZE_NAMES, type SizeName } from './figures.js';
 
 export interface BenchArgs {
-  /** Sizes to run, in order (`--size S,M,L` runs L once and adds the L/S memory ratio). */
+  /** Sizes to run, smallest first (`--size S,M,M3,L` runs each once and adds the L/S memory ratio). */
   sizes: SizeName[];
   /** Runs per figure (≥ 3); `--help` vs `node -e 0` uses at least 20. */
   runs: number;
@@ -13,9 +13,10 @@ export interface BenchArgs {
   seedRows: number;
 }
 
-export const USAGE = `Usage: npm run bench -- [--size S|M|L|S,M,L] [--runs N] [--only 1,2,…] [--out file.json]
+export const USAGE = `Usage: npm run bench -- [--size S|M|M3|L|S,M,M3,L] [--runs N] [--only 1,2,…] [--out file.json]
 
-  --size S|M|L    data size: S ≈ 10 k rows, M ≈ 100 k, L ≈ 1 M (≈ 250 MB); a comma list runs each (default S)
+  --size S|M|M3|L data size: S ≈ 10 k rows, M ≈ 100 k, M3 ≈ 300 k, L ≈ 1 M (≈ 250 MB); a comma list
+                  runs each, smallest first (default S)
   --runs N        runs per figure, median reported (default 3, minimum 3)
   --only LIST     comparisons to run (default 1,2,3,4,5,6,7,8):
                     1 backup vs pg_dump   2 restore vs pg_restore   3 peak RSS
@@ -82,8 +83,10 @@ function parseSizes(raw: string): SizeName[] {
   const sizes = raw.split(',').map((s) => s.trim().toUpperCase());
   const bad = sizes.filter((s) => !(SIZE_NAMES as readonly string[]).includes(s));
   if (bad.length > 0 || sizes.length === 0)
-    throw new Error(`--size takes S, M or L (or a list like S,M,L), got "${raw}".\n\n${USAGE}`);
-  // Run in S, M, L order whatever the order given, each once.
+    throw new Error(
+      `--size takes ${SIZE_NAMES.join(', ')} (or a list like ${SIZE_NAMES.join(',')}), got "${raw}".\n\n${USAGE}`,
+    );
+  // Run in size order (S, M, M3, L) whatever the order given, each once.
   return SIZE_NAMES.filter((s) => sizes.includes(s));
 }
 

@@ -65,7 +65,7 @@ export function rssGrowth(figures: readonly Figure[]): Figure[] {
     };
     if (!small)
       return [
-        missingFigure(base, 'unavailable', 'needs S and L in the same invocation (--size S,L or S,M,L)'),
+        missingFigure(base, 'unavailable', 'needs S and L in the same invocation (--size S,L or S,M,M3,L)'),
       ];
     if (small.value === null || large.value === null || !small.subject || !large.subject) {
       return [

@@ -1,6 +1,7 @@
-/** The three sizes of the generated database (issue 5). */
-export type SizeName = 'S' | 'M' | 'L';
-export const SIZE_NAMES: readonly SizeName[] = ['S', 'M', 'L'];
+/** The sizes of the generated database, smallest first (issue 5; M3 from issue 13). */
+export type SizeName = 'S' | 'M' | 'M3' | 'L';
+/** Every size in size order: the order `--size` runs them in and the report lists them in. */
+export const SIZE_NAMES: readonly SizeName[] = ['S', 'M', 'M3', 'L'];
 
 /** ok: measured; unavailable: the command under test does not exist yet; failed: it ran and failed. */
 type FigureStatus = 'ok' | 'unavailable' | 'failed';

@@ -1,4 +1,4 @@
-import { judge, type Judged } from './bars.js';
+import { judge, type Judged, type OfficialFrom } from './bars.js';
 import type { Figure, Series, SizeName } from './figures.js';
 import type { MachineInfo } from './machine.js';
 import { formatBytes, formatMs } from './measure.js';
@@ -12,9 +12,12 @@ export interface SizeData {
   generate_ms: number;
 }
 
-/** The JSON document `--out` writes; the markdown table is made from the same value. */
+/**
+ * The JSON document `--out` writes; the markdown table is made from the same value.
+ * Format 2: a bar's `set_on_l` (boolean) became `official_from` ('M' | 'L' | null).
+ */
 export interface BenchReport {
-  format_version: 1;
+  format_version: 2;
   started_at: string;
   finished_at: string;
   command: string;
@@ -25,8 +28,10 @@ export interface BenchReport {
   sizes: Partial<Record<SizeName, SizeData>>;
   figures: Array<
     Figure & {
-      bar: { limit: number; text: string; set_on_l: boolean } | null;
+      /** `official_from`: the smallest size whose verdict is the issue's; null: any size. */
+      bar: { limit: number; text: string; official_from: OfficialFrom } | null;
       verdict: Judged['verdict'];
+      /** The figure's size is at or above the bar's `official_from` (always, for a size-independent bar). */
       official: boolean;
     }
   >;
@@ -38,11 +43,11 @@ export function buildReport(
   const figures = parts.figures.map((figure) => {
     const judged = judge(figure);
     const bar = judged.bar
-      ? { limit: judged.bar.limit, text: judged.bar.text, set_on_l: judged.bar.setOnL }
+      ? { limit: judged.bar.limit, text: judged.bar.text, official_from: judged.bar.officialFrom }
       : null;
     return { ...figure, bar, verdict: judged.verdict, official: judged.official };
   });
-  return { format_version: 1, ...parts, figures };
+  return { format_version: 2, ...parts, figures };
 }
 
 export function markdown(report: BenchReport): string {
@@ -67,10 +72,11 @@ export function markdown(report: BenchReport): string {
     '',
     `Reproduce: \`${report.command}\``,
   ];
-  if (report.figures.some((f) => f.bar?.set_on_l && !f.official)) {
+  if (report.figures.some((f) => f.bar?.official_from && !f.official)) {
     lines.push(
       '',
-      'The memory and backup/restore bars are set on size L; verdicts in parentheses (S, M) are indicative only.',
+      'Verdicts in parentheses are indicative only: the backup ÷ pg_dump and restore ÷ pg_restore bars are set ' +
+        'from size M (≈ 100 k rows) up, so at M, M3 and L; the memory bars (peak RSS, L ÷ S) are set on L.',
     );
   }
   const notes = report.figures.filter((f) => f.status === 'ok' && f.note);

@@ -1,6 +1,9 @@
 import type { SizeName } from './figures.js';
 
-/** Rows per table of the generated database; each size has 10× the rows of the one before. */
+/**
+ * Rows per table of the generated database: S, M and L each have 10× the rows of the one before;
+ * M3 (≈ 300 k rows, issue 13) sits between M and L.
+ */
 export interface SizeSpec {
   customers: number;
   orders: number;
@@ -10,6 +13,7 @@ export interface SizeSpec {
 export const SIZES: Readonly<Record<SizeName, SizeSpec>> = {
   S: { customers: 1_000, orders: 3_000, order_events: 6_000 },
   M: { customers: 10_000, orders: 30_000, order_events: 60_000 },
+  M3: { customers: 30_000, orders: 90_000, order_events: 180_000 },
   L: { customers: 100_000, orders: 300_000, order_events: 600_000 },
 };
 
@@ -17,7 +21,12 @@ export const SIZES: Readonly<Record<SizeName, SizeSpec>> = {
  * How long one tool run (a backup, a restore, pg_dump, …) may take before it is killed and the
  * figure reported FAILED, so a hung command cannot stall the harness. Generous: ≈ 20× the expected time.
  */
-export const RUN_TIMEOUT_MS: Readonly<Record<SizeName, number>> = { S: 120_000, M: 300_000, L: 1_800_000 };
+export const RUN_TIMEOUT_MS: Readonly<Record<SizeName, number>> = {
+  S: 120_000,
+  M: 300_000,
+  M3: 600_000,
+  L: 1_800_000,
+};
 
 /** The generated tables, parents first (the order FKs allow loading them in). */
 export const BENCH_TABLES = [
