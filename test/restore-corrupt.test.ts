@@ -21,6 +21,7 @@ import {
   storeDocument,
   storeDocumentText,
   writeObject,
+  writerLayoutText,
   type BackupDocument,
   type BackupLocation,
 } from './support/crafted-backup.js';
@@ -236,6 +237,41 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
     expect(await dump()).toEqual(before);
   });
 
+  // The writer puts each row on a line of its own, and restore parses such a line whole; every
+  // other layout (here: a table's rows on one line) goes token by token. A damaged row must be
+  // refused with the same message either way.
+  it.each([
+    ['a JSON number where text belongs', (json: string) => json.replace(/"id":"\d+"/, '"id":1')],
+    ['a column twice', (json: string) => json.replace(/^\{/, '{"name":"again",')],
+    ['a column the metadata does not declare', (json: string) => json.replace(/^\{/, '{"extra":"x",')],
+    ['a missing column', (json: string) => json.replace(/"name":"[^"]*",/, '')],
+    ['a row that is not an object', () => '"not a row"'],
+    ['a row cut short', (json: string) => json.slice(0, -1)],
+    ['a missing comma before the row', null],
+  ])('refuses %s with the same message whatever the layout', async (_what, damage) => {
+    const doc = realDocument();
+    const third = (table: string, index: number, json: string) =>
+      table === 'roles' && index === 2 && damage ? damage(json) : json;
+    const rows = doc.tables.roles!.map((row, i) => third('roles', i, JSON.stringify(row)));
+    const oneLine = documentText(doc).replace(
+      /"roles":\[.*\]/,
+      () =>
+        `"roles":[${rows.map((row, i) => (i === 0 ? '' : i === 2 && !damage ? ' ' : ',') + row).join('')}]`,
+    );
+    let writer = writerLayoutText(doc, third);
+    if (!damage) writer = writer.replace(`\n,${rows[2]}\n`, `\n${rows[2]}\n`);
+    const messages: string[] = [];
+    for (const text of [writer, oneLine]) {
+      const key = craftedKey(next++);
+      await storeDocumentText(location, key, text, counts(doc), doc.metadata.execution_id);
+      const { document } = await restore(key);
+      expect(document.error.code).toBe('BACKUP_INVALID');
+      messages.push(document.error.message.replaceAll(key, 'KEY'));
+    }
+    expect(messages[0]).toBe(messages[1]);
+    expect(await dump()).toEqual(before);
+  });
+
   it('never splices hostile identifiers into SQL: table, column and sequence names', async () => {
     const tableKey = craftedKey(next++);
     const doc = realDocument();
@@ -322,6 +358,20 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
     expect(document.error.code).toBe('BACKUP_INVALID');
     expect(document.error.message).toMatch(/no manifest/);
     expect(await dump()).toEqual(before);
+  });
+
+  // Last in this block: it leaves the database at the backup's state, not at `before`.
+  it('restores a crafted backup in the writer’s layout exactly as the backup itself (rows parsed whole)', async () => {
+    const key = craftedKey(next++);
+    const doc = realDocument();
+    await storeDocumentText(location, key, writerLayoutText(doc), counts(doc), doc.metadata.execution_id);
+    const crafted = await runCli(['restore', '--key', key, '--yes', '--no-backup', '--json'], { env });
+    expect(crafted.code, crafted.stderr).toBe(0);
+    const fromCrafted = await dump();
+    expect(fromCrafted).not.toEqual(before);
+    const real = await runCli(['restore', '--key', realKey, '--yes', '--no-backup', '--json'], { env });
+    expect(real.code, real.stderr).toBe(0);
+    expect(await dump()).toEqual(fromCrafted);
   });
 });
 

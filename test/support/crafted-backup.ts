@@ -106,6 +106,22 @@ export function parseDocument(object: Buffer): BackupDocument {
   return { metadata: metadata as BackupDocument['metadata'], tables: tables as BackupDocument['tables'] };
 }
 
+/**
+ * The layout of the writer: the metadata on the first line, then each table's name and `[`, each
+ * row on a line of its own (`{…}` first, `,{…}` after), `]`. `rowText` may rewrite a row's JSON
+ * (to damage it in ways JSON.stringify cannot, e.g. a key twice).
+ */
+export function writerLayoutText(
+  document: BackupDocument,
+  rowText: (table: string, index: number, json: string) => string = (_t, _i, json) => json,
+): string {
+  const tables = Object.entries(document.tables).map(([name, rows]) => {
+    const lines = rows.map((row, i) => `${i === 0 ? '' : ','}${rowText(name, i, JSON.stringify(row))}`);
+    return `${JSON.stringify(name)}:[\n${lines.map((line) => `${line}\n`).join('')}]`;
+  });
+  return `{"__foodfleet_seed__":${JSON.stringify(document.metadata)},\n${tables.join(',\n')}}\n`;
+}
+
 /** Serializes with the metadata entry first, as the format requires. */
 export function documentText(document: BackupDocument): string {
   const entries = [

@@ -46,6 +46,8 @@ export class DocumentWalker {
   #tables = new Set<string>();
   #shape: TableShape | null = null;
   #rowNumber = 0;
+  /** Rows of the current table that came as tokens (the rest came whole, through tryRow). */
+  #tokenRows = 0;
   #values: (string | null | undefined)[] = [];
   #column = -1;
   #columnName = '';
@@ -89,6 +91,47 @@ export class DocumentWalker {
     }
   }
 
+  /** True between a table's `[` and its `]`, outside any row: where a whole row may come next. */
+  get betweenRows(): boolean {
+    return this.#state === 'row-or-end';
+  }
+
+  /** Rows of the current table so far, and how many of them came as tokens. */
+  get rowsSoFar(): { all: number; asTokens: number } {
+    return { all: this.#rowNumber, asTokens: this.#tokenRows };
+  }
+
+  /**
+   * The fast path for one row given whole as JSON text (`{"col": "text" | null, …}`), parsed by
+   * V8's JSON.parse instead of token by token. Returns false, having changed nothing, for anything
+   * it cannot take as it is — invalid JSON, a key twice (JSON.parse would keep the last one), an
+   * undeclared or missing column, a value that is not a string or null — so the caller feeds the
+   * same text through the token path, which accepts or refuses it with its exact message.
+   */
+  tryRow(text: string): boolean {
+    if (this.#state !== 'row-or-end') return false;
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) return false;
+    const { columnIndex } = this.#shape as TableShape;
+    const keys = Object.keys(row);
+    if (keys.length !== columnIndex.size || memberCount(text) !== keys.length) return false;
+    const values: (string | null)[] = new Array(columnIndex.size);
+    for (const key of keys) {
+      const index = columnIndex.get(key);
+      const value = (row as Record<string, unknown>)[key];
+      if (index === undefined || (typeof value !== 'string' && value !== null)) return false;
+      values[index] = value;
+    }
+    this.#rowNumber += 1;
+    this.#sink.row(values);
+    return true;
+  }
+
   #topKey(token: Token): void {
     if (token.name === 'endObject') {
       if (!this.#metadataSeen) throw this.#error(`the document has no "${METADATA_KEY}" metadata entry`);
@@ -111,6 +154,7 @@ export class DocumentWalker {
     this.#tables.add(token.value);
     this.#table = token.value;
     this.#rowNumber = 0;
+    this.#tokenRows = 0;
     this.#shape = this.#sink.tableStart(token.value);
     this.#state = 'table-array';
   }
@@ -132,6 +176,7 @@ export class DocumentWalker {
     if (token.name !== 'startObject')
       throw this.#error(`row ${this.#rowNumber + 1} of table "${this.#table}" is not an object`);
     this.#rowNumber += 1;
+    this.#tokenRows += 1;
     this.#values = new Array((this.#shape as TableShape).columnIndex.size);
     this.#state = 'row-key';
   }
@@ -186,6 +231,34 @@ export class DocumentWalker {
   #error(message: string): DocumentShapeError {
     return new DocumentShapeError(message);
   }
+}
+
+/**
+ * The number of members of a flat JSON object already known to be valid: its commas outside
+ * strings, plus one. Strings are skipped with indexOf, a quote escaped by an odd run of
+ * backslashes not ending them. JSON.parse keeps only the last of two equal keys; this count sees both.
+ */
+function memberCount(text: string): number {
+  let commas = 0;
+  let members = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2c) commas++;
+    else if (c === 0x3a) members = 1;
+    else if (c === 0x22) {
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1 && escaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end === -1) return -1;
+      i = end;
+    }
+  }
+  return members === 0 ? 0 : commas + 1;
+}
+
+function escaped(text: string, quote: number): boolean {
+  let backslashes = 0;
+  for (let j = quote - 1; text.charCodeAt(j) === 0x5c; j--) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 /** Builds one JSON value from packed tokens (used for the metadata entry only). */

@@ -10,6 +10,8 @@ export type { Token };
  */
 export interface JsonTokenizer {
   write(chunk: Buffer): Token[];
+  /** Already decoded text (the restore's feed decodes once, to find lines). */
+  writeText(text: string): Token[];
   /** Flushes at end of input; throws when the document is incomplete. */
   end(): Token[];
 }
@@ -34,6 +36,9 @@ export function createJsonTokenizer(): JsonTokenizer {
   return {
     write(chunk) {
       const text = decoder.decode(chunk, { stream: true });
+      return text ? tokens(parse(text)) : [];
+    },
+    writeText(text) {
       return text ? tokens(parse(text)) : [];
     },
     end() {

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { metadataSchema, type BackupManifest, type BackupMetadata } from '../format.js';
 import { createCountingTap } from './counting-tap.js';
+import { createDocumentFeed } from './document-feed.js';
 import { DocumentShapeError, DocumentWalker, type TableShape, type WalkSink } from './document-walker.js';
 import { printable } from '../printable.js';
 import { createJsonTokenizer } from './json-tokens.js';
@@ -72,9 +73,12 @@ export async function* readBackup(
   const state = new ReadState(pending, () => compressed.bytes());
   const walker = new DocumentWalker(state);
   const tokenizer = createJsonTokenizer();
+  const feed = createDocumentFeed(walker, tokenizer);
+  // Decoded once here (the feed looks for lines); invalid UTF-8 is an error, not a silent U+FFFD.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
     for await (const chunk of tail) {
-      for (const token of tokenizer.write(chunk as Buffer)) walker.push(token);
+      feed.write(decoder.decode(chunk as Buffer, { stream: true }));
       state.flushRows();
       if (!state.parsedMetadata && inflated.bytes() > (options.metadataByteLimit ?? Infinity)) {
         throw new BackupReadError(
@@ -84,6 +88,8 @@ export async function* readBackup(
       yield* pending.splice(0);
       if (options.metadataOnly && state.parsedMetadata) return;
     }
+    feed.write(decoder.decode());
+    feed.end();
     for (const token of tokenizer.end()) walker.push(token);
   } catch (error) {
     throw describeReadError(error);
