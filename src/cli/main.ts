@@ -4,6 +4,7 @@ import { reportError } from './report-error.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { holdYoungGeneration, releaseYoungGeneration } from '../util/young-generation.js';
 import { baselineWasmOnly } from '../util/wasm-tiers.js';
+import { slowOldGenerationGrowth } from '../util/heap-growth.js';
 
 /**
  * The CLI's only error boundary: commands return or throw; exit codes are set here and nowhere
@@ -62,10 +63,13 @@ async function main(argv: string[]): Promise<void> {
     }
     const program = buildProgram(makeContext, output);
     // Only `backup` keeps the young generation held (young-generation.ts says why); only the
-    // long-lived `serve` lets V8 optimize PGlite's WebAssembly (wasm-tiers.ts says why).
+    // long-lived `serve` lets V8 optimize PGlite's WebAssembly (wasm-tiers.ts says why); the
+    // commands that load a backup grow the old generation slowly (heap-growth.ts says why).
     program.hook('preAction', (_program, command) => {
-      if (command.name() !== 'backup') releaseYoungGeneration();
-      if (command.name() !== 'serve') baselineWasmOnly();
+      const name = command.name();
+      if (name !== 'backup') releaseYoungGeneration();
+      if (name !== 'serve') baselineWasmOnly();
+      if (name === 'restore' || name === 'rollback') slowOldGenerationGrowth();
     });
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -28,6 +28,24 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   };
 }
 
+/**
+ * cleanEnv plus the shell's own Node start-up variables (NODE_OPTIONS, NODE_EXTRA_CA_CERTS, …).
+ * Issue 13 takes the whole-command ratios against `node -e 0` timed from a shell, where Node reads
+ * these at every start: on the reference machine NODE_EXTRA_CA_CERTS alone costs ≈ 35 ms per
+ * process (`node -e 0`: ≈ 60 ms with it, ≈ 22 ms without). Both sides of a ratio get the same.
+ */
+export function shellNodeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const node = Object.entries(process.env).filter(([key]) => key.startsWith('NODE_'));
+  return { ...cleanEnv(extra), ...Object.fromEntries(node) };
+}
+
+/** The shell's Node start-up variables by name, for the report (values can be paths; names suffice). */
+export function shellNodeVariables(): string[] {
+  return Object.keys(process.env)
+    .filter((key) => key.startsWith('NODE_'))
+    .sort();
+}
+
 /** `node bin/foodfleet-seed.js …args` under GNU time, killed after `timeoutMs`. */
 export function runFoodfleet(args: readonly string[], place: CliPlace, timeoutMs: number): Promise<TimedRun> {
   return timedRun(process.execPath, [place.bin, ...args], { ...place, timeoutMs });

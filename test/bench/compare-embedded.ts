@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { cleanEnv, expectSuccess, runFoodfleet, type CliPlace } from './cli.js';
+import { expectSuccess, runFoodfleet, shellNodeEnv, type CliPlace } from './cli.js';
 import type { BenchContext } from './context.js';
 import { absoluteFigure, series, type Figure } from './figures.js';
 import { interleave } from './measure.js';
@@ -21,7 +21,7 @@ export async function compareEmbedded(ctx: BenchContext): Promise<Figure[]> {
   const place = (cwd: string): CliPlace => ({
     bin: ctx.cliBin,
     cwd,
-    env: cleanEnv(),
+    env: shellNodeEnv(),
     scratchDir: ctx.scratchDir,
   });
   const firstRss: number[] = [];

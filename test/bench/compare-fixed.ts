@@ -1,6 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cleanEnv, expectSuccess, jsonOutput, runFoodfleet, type CliPlace } from './cli.js';
+import {
+  expectSuccess,
+  jsonOutput,
+  runFoodfleet,
+  shellNodeEnv,
+  shellNodeVariables,
+  type CliPlace,
+} from './cli.js';
 import type { BenchContext } from './context.js';
 import { BENCH_DATABASES, dropDatabase, recreateDatabase } from './databases.js';
 import { ratioFigure, series, type Figure } from './figures.js';
@@ -15,7 +22,8 @@ const TIMEOUT_MS = 120_000;
  * Comparison 7: the fixed cost of whole commands on PostgreSQL, each ÷ `node -e 0` timed the same
  * way (a whole process under GNU time) in the same rounds, interleaved: `restore --no-backup
  * --yes` and `backup` of a database whose FoodFleet tables are empty, and a `run --no-backup`
- * re-run with nothing to change.
+ * re-run with nothing to change. Both sides start with the shell's Node variables (shellNodeEnv),
+ * as the issue times them.
  */
 export async function compareFixed(ctx: BenchContext): Promise<Figure[]> {
   const dir = path.join(ctx.workDir, 'fixed');
@@ -30,7 +38,7 @@ export async function compareFixed(ctx: BenchContext): Promise<Figure[]> {
     const place = (url: string): CliPlace => ({
       bin: ctx.cliBin,
       cwd: dir,
-      env: cleanEnv({ DATABASE_URL: url }),
+      env: shellNodeEnv({ DATABASE_URL: url }),
       scratchDir: ctx.scratchDir,
     });
     const cli = async (args: string[], url: string, what: string) => {
@@ -39,6 +47,8 @@ export async function compareFixed(ctx: BenchContext): Promise<Figure[]> {
       return run;
     };
     ctx.log('[7] fixed costs: set-up (migrate an empty database, seed another, warm-up)');
+    const variables = shellNodeVariables();
+    ctx.log(`[7] Node start-up variables from the shell, for both sides: ${variables.join(', ') || 'none'}`);
     await cli(['migrate'], emptyUrl, 'foodfleet-seed migrate');
     const backup = await cli(['backup'], emptyUrl, 'foodfleet-seed backup');
     const key = jsonOutput<{ key: string }>(backup, 'foodfleet-seed backup').key;
