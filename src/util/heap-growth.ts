@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { operatorSetFlag } from './operator-flags.js';
 
 /**
  * A restore reads rows faster than it loads them only by a batch, yet its peak memory grew with
@@ -9,7 +10,6 @@ import { setFlagsFromString } from 'node:v8';
  * time takes effect. Called by the CLI for the commands that load a backup, never by the library.
  */
 export function slowOldGenerationGrowth(env: NodeJS.ProcessEnv = process.env): void {
-  // An operator's own heap flags win.
-  if ([...process.execArgv, env.NODE_OPTIONS ?? ''].some((arg) => /heap|old[-_]space/.test(arg))) return;
+  if (operatorSetFlag(/heap|old[-_]space/, env)) return;
   setFlagsFromString('--heap-growing-percent=20');
 }

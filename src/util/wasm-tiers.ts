@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { operatorSetFlag } from './operator-flags.js';
 
 /**
  * PGlite is PostgreSQL compiled to a 9 MB WebAssembly module. V8 compiles it with its baseline
@@ -10,7 +11,6 @@ import { setFlagsFromString } from 'node:v8';
  * default. Must run before PGlite compiles its module; WebAssembly is used by nothing else here.
  */
 export function baselineWasmOnly(env: NodeJS.ProcessEnv = process.env): void {
-  // An operator's own WebAssembly tiering flags win.
-  if ([...process.execArgv, env.NODE_OPTIONS ?? ''].some((arg) => /liftoff|wasm/.test(arg))) return;
+  if (operatorSetFlag(/liftoff|wasm/, env)) return;
   setFlagsFromString('--liftoff-only');
 }

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { operatorSetFlag } from './operator-flags.js';
 
 /**
  * V8 doubles its young generation (up to 3 × 16 MB) each time enough has survived since it last
@@ -19,8 +20,7 @@ let held = false;
 
 /** Called first thing by the CLI (never by the library, which must not tune its host's GC). */
 export function holdYoungGeneration(env: NodeJS.ProcessEnv = process.env): void {
-  // An operator's own young-generation flags win.
-  if ([...process.execArgv, env.NODE_OPTIONS ?? ''].some((arg) => /semi[-_]space/.test(arg))) return;
+  if (operatorSetFlag(/semi[-_]space/, env)) return;
   held = true;
   setFlagsFromString(HELD);
 }
