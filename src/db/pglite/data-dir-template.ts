@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { packageRoot } from '../../package-root.js';
+import { findPackage, packageRoot } from '../../package-root.js';
 
 /**
  * A freshly initialized PGlite data directory, built by `npm run build` and shipped in the
@@ -20,21 +20,7 @@ export const TEMPLATE_VERSION_FILE = join(TEMPLATE_DIR, 'pglite-version.txt');
 /** The installed PGlite's version, read from its package.json (not exported by the package). */
 export async function installedPGliteVersion(): Promise<string> {
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  let dir = dirname(entry);
-  for (;;) {
-    try {
-      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json at this level: keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the installed @electric-sql/pglite package.json');
-    dir = parent;
-  }
+  return findPackage('@electric-sql/pglite', dirname(entry)).version;
 }
 
 /** True when a template built by exactly the installed PGlite version is present. */
