@@ -19,6 +19,7 @@ import { runEventsTo } from './events.js';
 import { type BackupSkipReason, recordSkippedBackup, takeRecordedBackup } from './recorded-backup.js';
 import { seederContext } from './run.js';
 import type { AnyDB } from '../db/any-kysely.js';
+import { byCodeUnits } from '../util/compare.js';
 
 export interface ResetOptions {
   /** Take a backup first; a failed backup stops the reset before anything is written. */
@@ -89,7 +90,7 @@ async function countRows(
     const [row] = await db.query<{ n: string }>(`select count(*) as n from ${qualified(schema, table)}`);
     counts[label] = Number(row?.n ?? 0);
   }
-  return Object.fromEntries(Object.entries(counts).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return Object.fromEntries(Object.entries(counts).sort(([x], [y]) => byCodeUnits(x, y)));
 }
 
 async function checkReferences(

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../errors.js';
 import type { SequenceState, SnapshotColumn, SnapshotScope, SnapshotTable } from './snapshot.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 /** Runs one catalog query inside the snapshot transaction (each backend supplies its own). */
 export type SnapshotQuery = <Row>(text: string, params: unknown[]) => Promise<Row[]>;
@@ -198,7 +199,7 @@ async function readSequences(
       is_called: Boolean(state.is_called),
     });
   }
-  return states.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return states.sort((a, b) => byCodeUnits(a.name, b.name));
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {

@@ -11,6 +11,7 @@ import { createDigestTap } from '../digest-tap.js';
 import { folderError } from './folder-errors.js';
 import { KeyTakenError } from './key-taken.js';
 import { assertKeyPrefix, assertObjectKey } from './object-key.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 export interface LocalStoreOptions {
   /** Key prefix backups are written under (`backup.prefix`). */
@@ -114,7 +115,7 @@ export function createLocalStore(dir: string, options: LocalStoreOptions = {}): 
       try {
         const found: StoredObject[] = [];
         await walk(root, base, listPrefix, found);
-        return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return found.sort((a, b) => byCodeUnits(a.key, b.key));
       } catch (error) {
         throw folderError(error, 'list backups', root);
       }

@@ -3,6 +3,7 @@ import { sql, type QueryExecutorProvider } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { LOGIN_THROTTLE_TABLE } from '../../migrations/login-throttle-table.js';
 import type { Clock } from '../clock.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 /** `server.loginThrottle`: how many failed password checks are allowed, and for how long. */
 export interface ThrottleOptions {
@@ -85,7 +86,7 @@ export class LoginThrottle {
     const now = this.#clock.now();
     await this.#purge(now);
     // A fixed order: two attempts locking the same rows cannot deadlock.
-    const sorted = [...budgets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const sorted = [...budgets].sort((a, b) => byCodeUnits(a.key, b.key));
     const outcome = await this.#database.kysely
       .transaction()
       .execute(async (trx) => {
