@@ -31,16 +31,17 @@ export function createDocumentFeed(
   };
   /** Tokenizes text that starts a line, behind a stand-in value when the tokenizer needs one. */
   const lineStart = (line: string, end: string): void => {
-    const { all, asTokens } = walker.rowsSoFar;
-    tokens(line + end, walker.betweenRows && all > 0 && asTokens === 0 && line.trim() !== '');
+    const standIn =
+      walker.betweenRows && walker.rowsInTable > 0 && walker.tokenRowsInTable === 0 && line.trim() !== '';
+    tokens(line + end, standIn);
   };
   const wholeLine = (line: string): void => {
     if (walker.betweenRows && line.charCodeAt(line.length - 1) === 0x7d) {
       // `{…}` opens a table's rows, `,{…}` continues them: the same commas the JSON needs.
-      const first = walker.rowsSoFar.all === 0;
+      const first = walker.rowsInTable === 0;
       const open = first ? 0 : 1;
       if ((first || line.charCodeAt(0) === 0x2c) && line.charCodeAt(open) === 0x7b) {
-        if (walker.tryRow(open === 0 ? line : line.slice(1))) return;
+        if (walker.tryRow(line.slice(open))) return;
       }
     }
     lineStart(line, '\n');

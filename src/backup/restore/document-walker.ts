@@ -96,9 +96,14 @@ export class DocumentWalker {
     return this.#state === 'row-or-end';
   }
 
-  /** Rows of the current table so far, and how many of them came as tokens. */
-  get rowsSoFar(): { all: number; asTokens: number } {
-    return { all: this.#rowNumber, asTokens: this.#tokenRows };
+  /** Rows of the current table so far. */
+  get rowsInTable(): number {
+    return this.#rowNumber;
+  }
+
+  /** Rows of the current table that came as tokens rather than whole, through tryRow. */
+  get tokenRowsInTable(): number {
+    return this.#tokenRows;
   }
 
   /**

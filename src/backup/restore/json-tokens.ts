@@ -33,18 +33,11 @@ export function createJsonTokenizer(): JsonTokenizer {
     }
     return [result as Token];
   };
+  const writeText = (text: string): Token[] => (text ? tokens(parse(text)) : []);
   return {
-    write(chunk) {
-      const text = decoder.decode(chunk, { stream: true });
-      return text ? tokens(parse(text)) : [];
-    },
-    writeText(text) {
-      return text ? tokens(parse(text)) : [];
-    },
-    end() {
-      const rest = decoder.decode();
-      return [...(rest ? tokens(parse(rest)) : []), ...tokens(parse(NONE))];
-    },
+    write: (chunk) => writeText(decoder.decode(chunk, { stream: true })),
+    writeText,
+    end: () => [...writeText(decoder.decode()), ...tokens(parse(NONE))],
   };
 }
 
