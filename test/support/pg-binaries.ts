@@ -11,8 +11,8 @@ function pgBinaryPackageDir(): string {
 }
 
 /** Absolute path of one of the bundled executables (`postgres`, `initdb`, `pg_ctl`). */
-export function pgBinary(name: 'postgres' | 'initdb' | 'pg_ctl'): string {
-  return path.join(pgBinaryPackageDir(), 'native', 'bin', name);
+export function pgBinary(name: 'postgres' | 'initdb' | 'pg_ctl', packageDir = pgBinaryPackageDir()): string {
+  return path.join(packageDir, 'native', 'bin', name);
 }
 
 /**

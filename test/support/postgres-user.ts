@@ -42,11 +42,8 @@ function lookupUser(name: string): UserIds | undefined {
   }
 }
 
-/**
- * Fails clearly when `user` cannot execute `binary` (e.g. the checkout lives
- * under /root, mode 0700) or cannot write `dir`.
- */
-export function assertUsableBy(user: UserIds, binary: string, dir: string): void {
+/** True when `user` can execute `binary` and write `dir`. */
+export function usableBy(user: UserIds, binary: string, dir: string): boolean {
   const check = spawnSync(
     '/bin/sh',
     ['-c', 'test -x "$1" && test -w "$2" && test -x "$2"', 'sh', binary, dir],
@@ -56,7 +53,15 @@ export function assertUsableBy(user: UserIds, binary: string, dir: string): void
       stdio: 'ignore',
     },
   );
-  if (check.status !== 0) {
+  return check.status === 0;
+}
+
+/**
+ * Fails clearly when `user` cannot execute `binary` (e.g. the checkout lives
+ * under /root, mode 0700) or cannot write `dir`.
+ */
+export function assertUsableBy(user: UserIds, binary: string, dir: string): void {
+  if (!usableBy(user, binary, dir)) {
     throw new Error(
       `The embedded PostgreSQL runs as the unprivileged "postgres" user (uid ${user.uid}), which cannot ` +
         `execute ${binary} or write ${dir}. Keep the checkout and TMPDIR in world-readable directories ` +
