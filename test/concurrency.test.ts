@@ -251,6 +251,27 @@ describe('Ctrl-C / SIGTERM during a run', () => {
     expect(next.code, next.stderr).toBe(0);
   });
 
+  it('SIGINT between two statements of a seeder: the next statement is cancelled as it starts', async () => {
+    const schema = 'sigint_gap';
+    await db.query(`create schema ${schema}`);
+    await db.query(`create table ${schema}.slow_marks (id serial primary key, name text not null)`);
+    const env = pgEnv(
+      db,
+      schema,
+      slowEnv(60, { SLOW_SEEDER_MODE: 'sql', SLOW_SEEDER_TABLE: '1', SLOW_SEEDER_GAP_MS: '1500' }),
+    );
+    const cli = startCli(['run', '--json', '--log-format', 'json'], { env, timeoutMs: 90_000 });
+    const id = await slowSeederStarted(cli);
+    const started = Date.now();
+    const result = await cli.kill('SIGINT');
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 60 s of the statement sent after the signal
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.json<FailureDocument>()).toMatchObject({ error: { code: 'CANCELLED' }, execution_id: id });
+    expect(await rowCounts(db, schema)).toEqual(EMPTY);
+    expect(await db.query(`select * from ${schema}.slow_marks`)).toEqual([]);
+    expect(await executionStatus(schema, id)).toBe('failed');
+  }, 90_000);
+
   it('SIGTERM: same outcome, reported as an error event', async () => {
     const schema = 'sigterm';
     const env = pgEnv(db, schema, slowEnv(60));

@@ -63,6 +63,11 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
   const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
   // The run lock this process holds, which every seeding/restore transaction checks before COMMIT.
   let runLock: HeldRunLock | undefined;
+  // Backends of open seeding transactions, and the timer that cancels what they start once a
+  // cancel was asked: a Ctrl-C between two statements finds nothing running, the next one would
+  // then run to its end.
+  const seedingBackends = new Set<number>();
+  let recancel: NodeJS.Timeout | undefined;
   const beforeCommit = async (query: TransactionQuery) => {
     await runLock?.assertHeldBeforeCommit(query);
   };
@@ -76,7 +81,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
     beforeCommit,
     async beginTransaction() {
       await runLock?.verify();
-      return beginPinnedTransaction(pool, options.schema, beforeCommit);
+      return beginPinnedTransaction(pool, options.schema, beforeCommit, seedingBackends);
     },
     async acquireRunLock(timeoutMs, signal) {
       const held = await acquireRunLock(pool, options.schema, timeoutMs, signal);
@@ -88,6 +93,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
       };
     },
     async cancelRunning() {
+      const cancelRound = canceller(pool, seedingBackends);
+      recancel ??= setInterval(() => void cancelRound(), RECANCEL_MS).unref();
       await pool
         .query(
           'select pg_cancel_backend(pid) from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid() and state = $2',
@@ -96,11 +103,33 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
         .catch(() => undefined);
     },
     async close() {
+      clearInterval(recancel);
       await kysely.destroy();
       // Kysely only ends a pool it has used; a command that failed before its first query would
       // otherwise keep the process alive for the pool's idle timeout.
       if (!pool.ended) await pool.end().catch(() => undefined);
     },
+  };
+}
+
+const RECANCEL_MS = 200;
+
+/** A round that cancels the statement each of `backends` is running, if any; one round at a time. */
+function canceller(pool: pg.Pool, backends: ReadonlySet<number>): () => Promise<void> {
+  let inFlight = false;
+  return async () => {
+    if (backends.size === 0 || inFlight || pool.ended) return;
+    inFlight = true;
+    try {
+      await pool.query(
+        'select pg_cancel_backend(pid) from pg_stat_activity where pid = any($1::int[]) and state = $2',
+        [[...backends], 'active'],
+      );
+    } catch {
+      // The pool ended or the server is gone: the next round, if any, tries again.
+    } finally {
+      inFlight = false;
+    }
   };
 }
 
