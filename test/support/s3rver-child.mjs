@@ -2,7 +2,12 @@
 // `--openssl-legacy-provider`: s3rver 3.7.1 encrypts ListObjectsV2 continuation
 // tokens with DES, which OpenSSL 3 only offers through its legacy provider.
 // Usage (via child_process.fork): node --openssl-legacy-provider s3rver-child.mjs <directory>
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
 
 const directory = process.argv[2];
@@ -20,6 +25,7 @@ try {
 }
 
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
+durablePutObject(server.store);
 try {
   const { port } = await server.run();
   process.send?.({ type: 'ready', port });
@@ -38,3 +44,29 @@ async function shutdown() {
 process.on('disconnect', shutdown);
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+
+/**
+ * s3rver 3.7.1's FilesystemStore.putObject answers the PUT when its hashing stream has finished,
+ * not when the file is written: a HEAD right after it (the tool verifies every upload that way)
+ * then sometimes sees 0 bytes. Real S3 answers only once the object is stored; so does this.
+ */
+function durablePutObject(store) {
+  store.putObject = async function putObject(object) {
+    const file = this.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(path.dirname(file), { recursive: true });
+    const md5 = createHash('md5');
+    let size = 0;
+    const counted = new Transform({
+      transform(chunk, _encoding, callback) {
+        md5.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const source = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    await pipeline(source, counted, createWriteStream(file));
+    const digest = md5.digest('hex');
+    await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
+  };
+}
