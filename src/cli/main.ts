@@ -6,6 +6,9 @@ import { holdYoungGeneration, releaseYoungGeneration } from '../util/young-gener
 import { baselineWasmOnly } from '../util/wasm-tiers.js';
 import { slowOldGenerationGrowth } from '../util/heap-growth.js';
 
+/** Commands whose data streams through in bounded batches: they keep V8's young generation small. */
+const STREAMING_COMMANDS = new Set(['backup', 'restore', 'rollback']);
+
 /**
  * The CLI's only error boundary: commands return or throw; exit codes are set here and nowhere
  * else. Heavy modules (kysely, pg, PGlite, zod, the AWS SDK) load inside command handlers only.
@@ -67,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
     // commands that load a backup grow the old generation slowly (heap-growth.ts says why).
     program.hook('preAction', (_program, command) => {
       const name = command.name();
-      if (name !== 'backup') releaseYoungGeneration();
+      if (!STREAMING_COMMANDS.has(name)) releaseYoungGeneration();
       if (name !== 'serve') baselineWasmOnly();
       if (name === 'restore' || name === 'rollback') slowOldGenerationGrowth();
     });
