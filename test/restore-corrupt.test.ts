@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
 import {
@@ -361,6 +361,26 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
   });
 
   // Last in this block: it leaves the database at the backup's state, not at `before`.
+  it('refuses text that is not UTF-8 (a stray byte, a cut character) inside a row value', async () => {
+    for (const bad of [Buffer.from([0xff]), Buffer.from([0xe2, 0x82])]) {
+      const key = craftedKey(next++);
+      const doc = realDocument();
+      const row = doc.tables.sms_templates?.[0] as Record<string, unknown>;
+      row.body = 'before@@BAD@@after';
+      const [head, tail] = writerLayoutText(doc).split('@@BAD@@') as [string, string];
+      const plain = Buffer.concat([Buffer.from(head), bad, Buffer.from(tail)]);
+      await storeBackup(location, key, gzipSync(plain), {
+        execution_id: doc.metadata.execution_id,
+        tables: counts(doc),
+        uncompressed_size: plain.length,
+      });
+      const { document } = await restore(key);
+      expect(document.error.code).toBe('BACKUP_INVALID');
+      expect(document.error.message).toMatch(/not valid UTF-8/);
+      expect(await dump()).toEqual(before);
+    }
+  });
+
   it('restores a crafted backup in the writer’s layout exactly as the backup itself (rows parsed whole)', async () => {
     const key = craftedKey(next++);
     const doc = realDocument();
@@ -372,6 +392,21 @@ describe('corrupted backups on PostgreSQL + S3 (s3rver)', () => {
     const real = await runCli(['restore', '--key', realKey, '--yes', '--no-backup', '--json'], { env });
     expect(real.code, real.stderr).toBe(0);
     expect(await dump()).toEqual(fromCrafted);
+  });
+  it('restores 2-, 3- and 4-byte characters exactly where the decompressed chunks cut them', async () => {
+    const key = craftedKey(next++);
+    const doc = realDocument();
+    // 9 bytes a round: the 16 KiB chunks of the gunzip stream end inside characters again and again.
+    const body = 'é€😀'.repeat(30_000);
+    const row = doc.tables.sms_templates?.[0] as Record<string, unknown>;
+    row.body = body;
+    await storeDocumentText(location, key, writerLayoutText(doc), counts(doc), doc.metadata.execution_id);
+    const restored = await runCli(['restore', '--key', key, '--yes', '--no-backup', '--json'], { env });
+    expect(restored.code, restored.stderr).toBe(0);
+    const [stored] = await db.query<{ body: string }>('select body from sms_templates where name = $1', [
+      row.name,
+    ]);
+    expect(stored?.body === body).toBe(true);
   });
 });
 

@@ -4,13 +4,11 @@ export type { Token };
 
 /**
  * stream-json's tokenizer used as a plain function (no object-mode stream per token, which
- * would dominate the cost of a restore): feed bytes, get the tokens they complete. Strings, keys
- * and numbers come packed (one token each). UTF-8 split across chunks is reassembled here, and
- * invalid UTF-8 is an error rather than a silent U+FFFD.
+ * would dominate the cost of a restore): feed text, get the tokens it completes. Strings, keys
+ * and numbers come packed (one token each). The text comes decoded (strict-utf8.ts): the
+ * restore's feed decodes once, to find lines.
  */
 export interface JsonTokenizer {
-  write(chunk: Buffer): Token[];
-  /** Already decoded text (the restore's feed decodes once, to find lines). */
   writeText(text: string): Token[];
   /** Flushes at end of input; throws when the document is incomplete. */
   end(): Token[];
@@ -25,7 +23,6 @@ export function createJsonTokenizer(): JsonTokenizer {
   const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as (
     input: string | symbol,
   ) => unknown;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   const tokens = (result: unknown): Token[] => {
     if (result === NONE || result === undefined) return [];
     if (result !== null && typeof result === 'object' && (result as Record<symbol, unknown>)[MANY] === 1) {
@@ -34,11 +31,7 @@ export function createJsonTokenizer(): JsonTokenizer {
     return [result as Token];
   };
   const writeText = (text: string): Token[] => (text ? tokens(parse(text)) : []);
-  return {
-    write: (chunk) => writeText(decoder.decode(chunk, { stream: true })),
-    writeText,
-    end: () => [...writeText(decoder.decode()), ...tokens(parse(NONE))],
-  };
+  return { writeText, end: () => tokens(parse(NONE)) };
 }
 
 /**

@@ -7,6 +7,7 @@ import { createDocumentFeed } from './document-feed.js';
 import { DocumentShapeError, DocumentWalker, type TableShape, type WalkSink } from './document-walker.js';
 import { printable } from '../printable.js';
 import { createJsonTokenizer } from './json-tokens.js';
+import { InvalidUtf8Error, strictUtf8Decoder } from './strict-utf8.js';
 
 /** What a backup document yields, in order: its metadata, then each table's rows in batches. */
 export type BackupEvent =
@@ -75,10 +76,10 @@ export async function* readBackup(
   const tokenizer = createJsonTokenizer();
   const feed = createDocumentFeed(walker, tokenizer);
   // Decoded once here (the feed looks for lines); invalid UTF-8 is an error, not a silent U+FFFD.
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = strictUtf8Decoder();
   try {
     for await (const chunk of tail) {
-      feed.write(decoder.decode(chunk as Buffer, { stream: true }));
+      feed.write(decoder.decode(chunk as Buffer));
       state.flushRows();
       if (!state.parsedMetadata && inflated.bytes() > (options.metadataByteLimit ?? Infinity)) {
         throw new BackupReadError(
@@ -88,7 +89,7 @@ export async function* readBackup(
       yield* pending.splice(0);
       if (options.metadataOnly && state.parsedMetadata) return;
     }
-    feed.write(decoder.decode());
+    decoder.end();
     feed.end();
     for (const token of tokenizer.end()) walker.push(token);
   } catch (error) {
@@ -226,7 +227,7 @@ function describeReadError(error: unknown): Error {
     return new BackupReadError('the gzip stream ends early (the file is truncated)');
   if (typeof code === 'string' && code.startsWith('Z_'))
     return new BackupReadError(`it is not valid gzip data (${message})`);
-  if (code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return new BackupReadError('its text is not valid UTF-8');
+  if (error instanceof InvalidUtf8Error) return new BackupReadError('its text is not valid UTF-8');
   if (/^Parser /.test(message) || error instanceof SyntaxError)
     return new BackupReadError(`it is not valid JSON (${message})`);
   return error as Error;
