@@ -67,6 +67,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
   // cancel was asked: a Ctrl-C between two statements finds nothing running, the next one would
   // then run to its end.
   const seedingBackends = new Set<number>();
+  const cancelRound = canceller(pool, seedingBackends);
   let recancel: NodeJS.Timeout | undefined;
   const beforeCommit = async (query: TransactionQuery) => {
     await runLock?.assertHeldBeforeCommit(query);
@@ -93,7 +94,6 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
       };
     },
     async cancelRunning() {
-      const cancelRound = canceller(pool, seedingBackends);
       recancel ??= setInterval(() => void cancelRound(), RECANCEL_MS).unref();
       await pool
         .query(
