@@ -4,6 +4,7 @@ import { eventually, type FaultControl, faultControl } from './support/faults.js
 import { type FreshDatabase, freshDatabase, runCli, startCli, tempDir } from './support/index.js';
 import { seedersDir } from './support/seeders-dir.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import type { FailureDocument } from './support/documents.js';
 
 /**
  * The fault matrix on the CLI: the database connection is cut in each phase of a command (an
@@ -337,6 +338,28 @@ describe('a connection cut by the network', () => {
     await cut;
     await expectConnectionLost(result, /during the restore: .*exactly as it was before/);
     expect(await dump()).toEqual(before);
+  });
+
+  it('Ctrl-C while the next statement of a restore has not reached the server: rolled back, not committed', async () => {
+    await db.query(`insert into slow_marks (name) values ('written before the cancelled restore')`);
+    const before = await dump();
+    // The first foreign key re-added after the load waits in the proxy: the server has nothing
+    // running for the restore when the signal comes, so there is nothing to cancel at that moment.
+    const held = proxy.onMessage((message) => /add constraint/i.test(message.text), 'hold');
+    const cli = startCli(['restore', '--key', backupKey, '--no-backup', '--yes', '--json'], {
+      env: viaProxy,
+    });
+    await held;
+    const exited = cli.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    proxy.resume();
+    const result = await exited;
+    expect(result.code, result.stderr).toBe(130);
+    const document = result.json<FailureDocument>();
+    expect(document.error.code).toBe('CANCELLED');
+    expect(document.error.message).toMatch(/exactly as it was before|rolled back/);
+    expect(await dump()).toEqual(before);
+    expect((await statuses()).find((row) => row.id === document.execution_id)?.status).toBe('failed');
   });
 
   it("when restore's COMMIT went through but its answer was lost: reported restored", async () => {

@@ -16,7 +16,13 @@ type FaultAction =
   /** Forward the message, then cut both ends (the server acts on it; its answer is lost). */
   | 'drop-after'
   /** Forward nothing more in either direction until {@link TcpProxy.resume}. */
-  | 'stall';
+  | 'stall'
+  /**
+   * Keep that message, and what follows it on its connection, from the server until
+   * {@link TcpProxy.resume}; every other connection flows (the client has sent a statement the
+   * server has not started).
+   */
+  | 'hold';
 
 export interface TcpProxy {
   readonly port: number;
@@ -51,6 +57,8 @@ interface Pair {
   client: net.Socket;
   server: net.Socket;
   held: Array<{ to: net.Socket; chunk: Buffer }>;
+  /** Its client's messages wait in `held` (the 'hold' action). */
+  holding: boolean;
   cut(): void;
 }
 
@@ -76,7 +84,7 @@ export async function startTcpProxy(
   let opened = 0;
 
   const forward = (pair: Pair, to: net.Socket, chunk: Buffer) => {
-    if (stalled) pair.held.push({ to, chunk });
+    if (stalled || (pair.holding && to === pair.server)) pair.held.push({ to, chunk });
     else if (!to.destroyed) to.write(chunk);
   };
 
@@ -109,6 +117,7 @@ export async function startTcpProxy(
       client,
       server: upstream,
       held: [],
+      holding: false,
       cut() {
         client.destroy();
         upstream.destroy();
@@ -128,8 +137,9 @@ export async function startTcpProxy(
         }
         triggers.splice(triggers.indexOf(trigger), 1);
         trigger.fired();
-        if (trigger.action === 'stall') {
-          stalled = true;
+        if (trigger.action === 'stall' || trigger.action === 'hold') {
+          if (trigger.action === 'stall') stalled = true;
+          else pair.holding = true;
           forward(pair, upstream, bytes);
           continue;
         }
@@ -181,6 +191,7 @@ export async function startTcpProxy(
     resume() {
       stalled = false;
       for (const pair of pairs) {
+        pair.holding = false;
         for (const { to, chunk } of pair.held.splice(0)) if (!to.destroyed) to.write(chunk);
       }
     },

@@ -51,6 +51,8 @@ export async function loadBackup(request: LoadRequest): Promise<LoadOutcome> {
   await session.query('begin');
   try {
     const outcome = await loadInTransaction(request, iterator, changedSequences);
+    // A Ctrl-C that came between two statements cancelled nothing on the server: it still wins.
+    request.signal.throwIfAborted();
     await (session.commit ? session.commit() : session.query('commit'));
     return outcome;
   } catch (error) {
@@ -91,7 +93,9 @@ async function loadInTransaction(
   const foreignKeys = await dropForeignKeys(session, relationOids);
   await clearTables(session, schema, plan.tables);
   const tables = await loadRows(request, iterator, new Map(plan.tables.map((t) => [t.name, t])));
+  request.signal.throwIfAborted();
   await restoreForeignKeys(session, foreignKeys);
+  request.signal.throwIfAborted();
   await enableTriggers(session, triggers);
   // Deferred constraints are checked now, not at COMMIT: sequences move only once nothing else can fail.
   await session.query('set constraints all immediate');
