@@ -44,8 +44,11 @@ export async function dropForeignKeys(
 export async function restoreForeignKeys(
   db: Queryable,
   dropped: readonly DroppedForeignKey[],
+  signal?: AbortSignal,
 ): Promise<void> {
   for (const fk of dropped) {
+    // Each key checks every row: after a Ctrl-C, no further one is started.
+    signal?.throwIfAborted();
     try {
       await db.query(`alter table ${fk.table} add constraint ${quoteIdent(fk.name)} ${fk.definition}`);
     } catch (error) {

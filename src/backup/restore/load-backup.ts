@@ -93,8 +93,7 @@ async function loadInTransaction(
   const foreignKeys = await dropForeignKeys(session, relationOids);
   await clearTables(session, schema, plan.tables);
   const tables = await loadRows(request, iterator, new Map(plan.tables.map((t) => [t.name, t])));
-  request.signal.throwIfAborted();
-  await restoreForeignKeys(session, foreignKeys);
+  await restoreForeignKeys(session, foreignKeys, request.signal);
   request.signal.throwIfAborted();
   await enableTriggers(session, triggers);
   // Deferred constraints are checked now, not at COMMIT: sequences move only once nothing else can fail.
