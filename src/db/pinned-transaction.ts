@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type ControlledTransaction } from 'kysely';
 import type pg from 'pg';
 import type { OpenTransaction } from './database.js';
+import { cancellableBackend } from './cancellable-backend.js';
 import { commitAndConfirm } from './commit-outcome.js';
 import { postgresCopyIn } from './postgres-copy.js';
 import type { AnyDB } from './any-kysely.js';
@@ -12,8 +13,7 @@ import type { TransactionQuery } from './run-lock.js';
  * which Kysely's own pool gives no way to reach. The client goes back to the pool at the end —
  * destroyed instead when the rollback itself failed, so a broken session is never reused.
  * `beforeCommit` runs inside the transaction right before COMMIT (the run lock's last check).
- * `open` holds the session's backend pid while seeders' statements may run, so a cancel can reach
- * statements that start after it was asked (see postgres-database.ts).
+ * `open` holds the session's backend while seeders' statements may run (cancellable-backend.ts).
  */
 export async function beginPinnedTransaction(
   pool: pg.Pool,
@@ -22,7 +22,7 @@ export async function beginPinnedTransaction(
   open?: Set<number>,
 ): Promise<OpenTransaction> {
   const client = await pool.connect();
-  let pid: number | undefined;
+  let closing = (): void => undefined;
   // Kysely releases after commit/rollback; the real release waits for the outcome below.
   const session = { query: client.query.bind(client), release: () => undefined };
   const single = { connect: async () => session, end: async () => undefined } as unknown as pg.Pool;
@@ -35,24 +35,20 @@ export async function beginPinnedTransaction(
   };
   let trx: ControlledTransaction<AnyDB>;
   try {
-    // pg_backend_pid(), not client.processID: behind PgBouncer that is the pooler's own number.
-    if (open) pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+    if (open) closing = await cancellableBackend(client, open);
     trx = await kysely.startTransaction().execute();
   } catch (error) {
+    closing();
     release(true);
     throw error;
   }
-  if (pid !== undefined) open?.add(pid);
-  // Neither the last checks, COMMIT nor ROLLBACK may be cancelled: they end the transaction.
-  const closing = () => {
-    if (pid !== undefined) open?.delete(pid);
-  };
   return {
     trx,
     copyIn: (table, columns) => postgresCopyIn(client, table, columns),
     async commit() {
       // A failed check or COMMIT keeps the client: the caller's rollback() releases it. One whose
-      // answer was lost with the connection, but that did commit, counts as committed.
+      // answer was lost with the connection, but that did commit, counts as committed. The last
+      // checks and COMMIT are not cancelled.
       closing();
       await beforeCommit?.((text, params) => client.query(text, params));
       await commitAndConfirm(client, pool, () => trx.commit().execute());

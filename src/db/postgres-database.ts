@@ -24,6 +24,8 @@ export interface PostgresDatabase extends Database {
   readonly pool: pg.Pool;
   /** Throws when this process holds the run lock and its session lost it (see run-lock.ts). */
   beforeCommit(query: TransactionQuery): Promise<void>;
+  /** Backends of the open seeding and restore transactions (cancellable-backend.ts). */
+  readonly cancellableBackends: Set<number>;
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<PostgresDatabase> {
@@ -63,11 +65,11 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
   const kysely = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
   // The run lock this process holds, which every seeding/restore transaction checks before COMMIT.
   let runLock: HeldRunLock | undefined;
-  // Backends of open seeding transactions, and the timer that cancels what they start once a
-  // cancel was asked: a Ctrl-C between two statements finds nothing running, the next one would
-  // then run to its end.
-  const seedingBackends = new Set<number>();
-  const cancelRound = canceller(pool, seedingBackends);
+  // Backends of open seeding and restore transactions, and the timer that cancels what they start
+  // once a cancel was asked: a Ctrl-C between two statements finds nothing running, the next one
+  // would then run to its end.
+  const cancellableBackends = new Set<number>();
+  const cancelRound = canceller(pool, cancellableBackends);
   let recancel: NodeJS.Timeout | undefined;
   const beforeCommit = async (query: TransactionQuery) => {
     await runLock?.assertHeldBeforeCommit(query);
@@ -80,9 +82,10 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresDa
     description,
     pool,
     beforeCommit,
+    cancellableBackends,
     async beginTransaction() {
       await runLock?.verify();
-      return beginPinnedTransaction(pool, options.schema, beforeCommit, seedingBackends);
+      return beginPinnedTransaction(pool, options.schema, beforeCommit, cancellableBackends);
     },
     async acquireRunLock(timeoutMs, signal) {
       const held = await acquireRunLock(pool, options.schema, timeoutMs, signal);

@@ -51,7 +51,8 @@ export async function loadBackup(request: LoadRequest): Promise<LoadOutcome> {
   await session.query('begin');
   try {
     const outcome = await loadInTransaction(request, iterator, changedSequences);
-    // A Ctrl-C that came between two statements cancelled nothing on the server: it still wins.
+    // COMMIT is never cancelled (cancellable-backend.ts): a Ctrl-C that came after the last
+    // statement had finished stops the restore here.
     request.signal.throwIfAborted();
     await (session.commit ? session.commit() : session.query('commit'));
     return outcome;
@@ -94,7 +95,6 @@ async function loadInTransaction(
   await clearTables(session, schema, plan.tables);
   const tables = await loadRows(request, iterator, new Map(plan.tables.map((t) => [t.name, t])));
   await restoreForeignKeys(session, foreignKeys, request.signal);
-  request.signal.throwIfAborted();
   await enableTriggers(session, triggers);
   // Deferred constraints are checked now, not at COMMIT: sequences move only once nothing else can fail.
   await session.query('set constraints all immediate');

@@ -13,11 +13,11 @@ export async function withLoadSession<T>(
   fn: (session: LoadSession) => Promise<T>,
 ): Promise<T> {
   const backend = database as Database & { pool?: pg.Pool; pglite?: PGlite } & Partial<
-      Pick<PostgresDatabase, 'beforeCommit'>
+      Pick<PostgresDatabase, 'beforeCommit' | 'cancellableBackends'>
     >;
   if (backend.pool) {
     const { withPostgresSession } = await import('./postgres-session.js');
-    return withPostgresSession(backend.pool, fn, backend.beforeCommit);
+    return withPostgresSession(backend.pool, fn, backend.beforeCommit, backend.cancellableBackends);
   }
   if (backend.pglite) {
     const { withEmbeddedSession } = await import('./embedded-session.js');
