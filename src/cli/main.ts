@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const program = buildProgram(makeContext, output);
-    // Only `backup` keeps the young generation held (young-generation.ts says why); only the
+    // Only the streaming commands keep the young generation held (young-generation.ts says why); only the
     // long-lived `serve` lets V8 optimize PGlite's WebAssembly (wasm-tiers.ts says why); the
     // commands that load a backup grow the old generation slowly (heap-growth.ts says why).
     program.hook('preAction', (_program, command) => {
